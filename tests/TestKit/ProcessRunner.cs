@@ -129,8 +129,25 @@ public static class ProcessRunner
         }
     }
 
-    public static string FormatCommandLine(string fileName, IEnumerable<string> arguments) =>
-        string.Join(' ', arguments.Prepend(fileName).Select(Quote));
+    /// <summary>The command line for messages: quoted, with the secret half of <c>--creds USER:PASS</c> masked.</summary>
+    public static string FormatCommandLine(string fileName, IEnumerable<string> arguments)
+    {
+        var parts = new List<string> { Quote(fileName) };
+        string? previous = null;
+        foreach (var argument in arguments)
+        {
+            parts.Add(Quote(previous is "--creds" or "--src-creds" or "--dest-creds" ? MaskCredentials(argument) : argument));
+            previous = argument;
+        }
+
+        return string.Join(' ', parts);
+    }
+
+    private static string MaskCredentials(string value)
+    {
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? "***" : value[..(colon + 1)] + "***";
+    }
 
     private static string Quote(string value) =>
         value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+%".Contains(c))
