@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Kaniko.TestKit;
+
+namespace Kaniko.EndToEnd.Tests.TestBed;
+
+public sealed class RegistryServerTests : IDisposable
+{
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+
+    private CancellationToken Ct => _timeout.Token;
+
+    public void Dispose() => _timeout.Dispose();
+
+    [Fact]
+    public async Task Plain_registry_answers_v2_without_credentials()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Plain, Ct);
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(new Uri(registry.BaseUri, "v2/"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("127.0.0.1:", registry.Host, StringComparison.Ordinal);
+        Assert.Null(registry.Credentials);
+    }
+
+    [Fact]
+    public async Task Htpasswd_registry_refuses_missing_and_wrong_credentials()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Htpasswd, Ct);
+        using var http = new HttpClient();
+        var v2 = new Uri(registry.BaseUri, "v2/");
+
+        using var anonymous = await http.GetAsync(v2, Ct);
+        using var wrong = await SendAsync(http, v2, new RegistryCredentials(registry.Username!, "wrong"));
+        using var right = await SendAsync(http, v2, registry.Credentials!);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Basic", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_registry_challenges_with_the_issuer_realm_and_accepts_its_tokens()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        using var http = new HttpClient();
+        var v2 = new Uri(registry.BaseUri, "v2/");
+
+        using var anonymous = await http.GetAsync(v2, Ct);
+        var challenge = anonymous.Headers.WwwAuthenticate.Single();
+        var token = registry.TokenIssuer!.CreateToken(registry.Username, registry.Options.Service, []);
+        using var request = new HttpRequestMessage(HttpMethod.Get, v2);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var withToken = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains($"realm=\"{registry.TokenIssuer.Realm}\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_registry_refuses_a_token_for_another_audience()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        using var http = new HttpClient();
+        var token = registry.TokenIssuer!.CreateToken(registry.Username, "some-other-service", []);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(registry.BaseUri, "v2/"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpClient http, Uri uri, RegistryCredentials credentials)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials.ToBasicParameter());
+        return http.SendAsync(request, Ct);
+    }
+}
