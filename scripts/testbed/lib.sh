@@ -31,3 +31,52 @@ push_layout() {
   shift 2
   skopeo copy --quiet --dest-tls-verify=false "$@" "$src" "docker://$dest" >&2
 }
+
+readonly default_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# make_layout ROOTFS LAYOUT_DIR ARCH CMD CREATED_BY: one-layer OCI layout tagged "latest" via umoci.
+make_layout() {
+  local root=$1 image=$2 arch=$3 cmd=$4 created_by=$5
+  umoci init --layout "$image"
+  umoci new --image "$image:latest"
+  umoci insert --image "$image:latest" --history.created_by "$created_by" "$root" /
+  umoci config --image "$image:latest" \
+    --config.cmd "$cmd" --config.env "PATH=$default_path" \
+    --architecture "$arch" --os linux
+  umoci gc --layout "$image"
+}
+
+# Options shared by the image scripts: --push REF, --creds USER:PASS, --format oci|v2s2.
+push_ref=
+push_creds=
+push_format=
+# Set by take_push_option for the caller's `shift`.
+# shellcheck disable=SC2034
+shift_by=0
+# take_push_option ARGS...: recognises one push option; returns 1 if $1 is not one (sets shift_by).
+# shellcheck disable=SC2034
+take_push_option() {
+  case $1 in
+    --push) push_ref=$2; shift_by=2 ;;
+    --creds) push_creds=$2; shift_by=2 ;;
+    --format)
+      case $2 in oci|v2s2) ;; *) die "--format must be oci or v2s2" ;; esac
+      push_format=$2; shift_by=2
+      ;;
+    *) return 1 ;;
+  esac
+}
+
+# push_or_print LAYOUT_REF: pushes to --push if given (printing the pushed reference), else prints LAYOUT_REF.
+push_or_print() {
+  local ref=$1
+  if [[ -z $push_ref ]]; then
+    echo "$ref"
+    return 0
+  fi
+  local args=()
+  [[ -n $push_creds ]] && args+=(--dest-creds "$push_creds")
+  [[ -n $push_format ]] && args+=(--format "$push_format")
+  push_layout "$ref" "$push_ref" "${args[@]}"
+  echo "$push_ref"
+}

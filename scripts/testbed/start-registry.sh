@@ -2,11 +2,13 @@
 # Starts a docker-registry (distribution 2.8) on a free 127.0.0.1 port, in the background.
 #
 # Usage: scripts/testbed/start-registry.sh --dir DIR [--mode plain|htpasswd] [--user USER --pass PASS]
-#                                          [--port PORT]
+#                                          [--port PORT] [--tls]
 #   DIR holds config.yml, htpasswd, data/, registry.log and registry.pid (created if missing).
+#   --tls serves HTTPS with a self-signed certificate for 127.0.0.1 and localhost (DIR/registry.crt).
 # Prints, once /v2/ answers:
 #   REGISTRY=127.0.0.1:PORT
 #   REGISTRY_PID=PID
+#   REGISTRY_CA=DIR/registry.crt          (with --tls; use as SSL_CERT_FILE)
 # so a caller can `eval "$(start-registry.sh --dir d)"`. Stop it with stop-registry.sh --dir DIR.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -17,6 +19,7 @@ mode=plain
 user=
 pass=
 port=
+tls=
 while (($#)); do
   case $1 in
     --dir) dir=$2; shift 2 ;;
@@ -24,7 +27,8 @@ while (($#)); do
     --user) user=$2; shift 2 ;;
     --pass) pass=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --tls) tls=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -43,11 +47,26 @@ case $mode in
   *) die "--mode must be plain or htpasswd" ;;
 esac
 
+tls_config=
+scheme=http
+curl_tls=()
+if [[ -n $tls ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$dir/registry.key" -out "$dir/registry.crt" 2>/dev/null
+  tls_config="  tls: {certificate: $dir/registry.crt, key: $dir/registry.key}"
+  scheme=https
+  curl_tls=(--cacert "$dir/registry.crt")
+fi
+
 cat >"$dir/config.yml" <<YAML
 version: 0.1
 log: {level: warn, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:5000, secret: testbed-secret}
+http:
+  addr: 127.0.0.1:5000
+  secret: testbed-secret
+$tls_config
 $auth
 YAML
 
@@ -76,12 +95,13 @@ start_once() {
       return 1
     fi
     local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$p/v2/" || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "${curl_tls[@]}" "$scheme://127.0.0.1:$p/v2/" || true)
     if [[ $code == 200 || $code == 401 ]]; then
       echo "$pid" >"$dir/registry.pid"
       echo "127.0.0.1:$p" >"$dir/registry.addr"
       echo "REGISTRY=127.0.0.1:$p"
       echo "REGISTRY_PID=$pid"
+      [[ -z $tls ]] || echo "REGISTRY_CA=$dir/registry.crt"
       return 0
     fi
     sleep 0.02

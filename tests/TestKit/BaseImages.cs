@@ -7,6 +7,7 @@ namespace Kaniko.TestKit;
 public static class BaseImages
 {
     private static readonly TimeSpan _busyboxTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan _debianTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Pushes the busybox image (built once and cached) to <paramref name="registry"/> as
@@ -16,13 +17,34 @@ public static class BaseImages
         RegistryServer registry, string repository, string tag, ImageFormat format, CancellationToken cancellationToken)
     {
         var reference = registry.Reference(repository, tag);
-        List<string> args = ["--push", reference, "--format", FormatArgument(format)];
-        if (registry.Credentials is { } credentials)
-        {
-            args.AddRange(["--creds", credentials.ToColonForm()]);
-        }
+        await TestBed.RunScriptAsync(
+            "make-busybox-image.sh", PushArguments(registry, reference, format), _busyboxTimeout, cancellationToken);
+        return reference;
+    }
 
-        await TestBed.RunScriptAsync("make-busybox-image.sh", args, _busyboxTimeout, cancellationToken);
+    /// <summary>
+    /// Pushes a multi-arch busybox index (linux/amd64 and linux/arm64/v8; an OCI image index or, with
+    /// <see cref="ImageFormat.V2s2"/>, a Docker manifest list). Returns the reference.
+    /// </summary>
+    public static async Task<string> PushBusyboxIndexAsync(
+        RegistryServer registry, string repository, string tag, ImageFormat format, CancellationToken cancellationToken)
+    {
+        var reference = registry.Reference(repository, tag);
+        await TestBed.RunScriptAsync(
+            "make-busybox-index.sh", PushArguments(registry, reference, format), _busyboxTimeout, cancellationToken);
+        return reference;
+    }
+
+    /// <summary>
+    /// Pushes the Debian bookworm minbase image (debootstrap; ~20-80 s the first time, then cached).
+    /// Opt-in: use it only in tests guarded by <see cref="OptInFactAttribute"/>.
+    /// </summary>
+    public static async Task<string> PushDebianAsync(
+        RegistryServer registry, string repository, string tag, ImageFormat format, CancellationToken cancellationToken)
+    {
+        var reference = registry.Reference(repository, tag);
+        await TestBed.RunScriptAsync(
+            "make-debian-image.sh", PushArguments(registry, reference, format), _debianTimeout, cancellationToken);
         return reference;
     }
 
@@ -31,6 +53,24 @@ public static class BaseImages
     {
         var result = await TestBed.RunScriptAsync("make-busybox-image.sh", [], _busyboxTimeout, cancellationToken);
         return result.StandardOutput.Trim();
+    }
+
+    /// <summary>The cached Debian minbase OCI layout, as <c>oci:DIR:TAG</c> (built on first use; opt-in).</summary>
+    public static async Task<string> DebianLayoutAsync(CancellationToken cancellationToken)
+    {
+        var result = await TestBed.RunScriptAsync("make-debian-image.sh", [], _debianTimeout, cancellationToken);
+        return result.StandardOutput.Trim();
+    }
+
+    private static List<string> PushArguments(RegistryServer registry, string reference, ImageFormat format)
+    {
+        List<string> args = ["--push", reference, "--format", FormatArgument(format)];
+        if (registry.Credentials is { } credentials)
+        {
+            args.AddRange(["--creds", credentials.ToColonForm()]);
+        }
+
+        return args;
     }
 
     internal static string FormatArgument(ImageFormat format) => format switch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Kaniko.TestKit;
 
@@ -28,7 +29,20 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary><c>127.0.0.1:PORT</c>, the registry part of image references.</summary>
     public string Host { get; private set; } = "";
 
-    public Uri BaseUri => new($"http://{Host}/");
+    /// <summary><c>http://HOST/</c>, or <c>https://HOST/</c> in TLS mode.</summary>
+    public Uri BaseUri => new($"{(Options.Tls ? "https" : "http")}://{Host}/");
+
+    /// <summary>TLS mode: PEM of the self-signed server certificate (also its own CA), else null.</summary>
+    public string? CertificatePath { get; private set; }
+
+    /// <summary>
+    /// Variables that make a child process trust this registry: <c>SSL_CERT_FILE</c> in TLS mode
+    /// (it replaces the system bundle for .NET and OpenSSL), else empty.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> TrustEnvironment =>
+        CertificatePath is null
+            ? new Dictionary<string, string?>()
+            : new Dictionary<string, string?> { ["SSL_CERT_FILE"] = CertificatePath };
 
     /// <summary>The accepted user (Htpasswd and Token modes), else null.</summary>
     public string? Username => Credentials?.Username;
@@ -50,6 +64,20 @@ public sealed class RegistryServer : IAsyncDisposable
 
     /// <summary><c>127.0.0.1:PORT/REPOSITORY:TAG</c>.</summary>
     public string Reference(string repository, string tag) => $"{Host}/{repository}:{tag}";
+
+    /// <summary>An HttpClient that trusts this registry's certificate in TLS mode (caller disposes it).</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var handler = new HttpClientHandler();
+        if (CertificatePath is not null)
+        {
+            var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.RawData.AsSpan().SequenceEqual(trusted.RawData);
+        }
+
+        return new HttpClient(handler, disposeHandler: true);
+    }
 
     public static Task<RegistryServer> StartAsync(RegistryAuthMode mode, CancellationToken cancellationToken) =>
         StartAsync(new RegistryServerOptions { Mode = mode }, cancellationToken);
@@ -132,6 +160,17 @@ public sealed class RegistryServer : IAsyncDisposable
                 break;
         }
 
+        var tls = "";
+        if (Options.Tls)
+        {
+            (CertificatePath, var keyPath) = WriteSelfSignedCertificate(_directory.Path);
+            tls = $"""
+                  tls:
+                    certificate: "{CertificatePath}"
+                    key: "{keyPath}"
+                """;
+        }
+
         await File.WriteAllTextAsync(
             ConfigPath,
             $"""
@@ -148,12 +187,14 @@ public sealed class RegistryServer : IAsyncDisposable
             http:
               addr: 127.0.0.1:5000
               secret: testbed-secret
+            {tls}
             {auth}
 
             """,
             cancellationToken);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = CreateHttpClient();
+        http.Timeout = TimeSpan.FromSeconds(2);
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();
@@ -161,7 +202,7 @@ public sealed class RegistryServer : IAsyncDisposable
                 "docker-registry",
                 ["serve", ConfigPath],
                 new ProcessOptions { Environment = new Dictionary<string, string?> { ["REGISTRY_HTTP_ADDR"] = $"127.0.0.1:{port}" } });
-            if (await WaitReadyAsync(http, process, port, cancellationToken))
+            if (await WaitReadyAsync(http, process, new Uri(BaseUriFor(port), "v2/"), cancellationToken))
             {
                 _process = process;
                 Host = $"127.0.0.1:{port}";
@@ -179,10 +220,9 @@ public sealed class RegistryServer : IAsyncDisposable
     }
 
     private static async Task<bool> WaitReadyAsync(
-        HttpClient http, BackgroundProcess process, int port, CancellationToken cancellationToken)
+        HttpClient http, BackgroundProcess process, Uri uri, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var uri = new Uri($"http://127.0.0.1:{port}/v2/");
         while (stopwatch.Elapsed < _readyTimeout)
         {
             if (process.HasExited)
@@ -209,5 +249,29 @@ public sealed class RegistryServer : IAsyncDisposable
         }
 
         return false;
+    }
+
+    private Uri BaseUriFor(int port) => new($"{(Options.Tls ? "https" : "http")}://127.0.0.1:{port}/");
+
+    private static (string CertificatePath, string KeyPath) WriteSelfSignedCertificate(string directory)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        var certificatePath = Path.Combine(directory, "registry.crt");
+        var keyPath = Path.Combine(directory, "registry.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        return (certificatePath, keyPath);
     }
 }

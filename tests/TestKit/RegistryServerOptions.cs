@@ -22,4 +22,10 @@ public sealed record RegistryServerOptions
 
     /// <summary>Token mode: lifetime of issued tokens (<c>exp</c> - <c>iat</c>).</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Serve HTTPS with a fresh self-signed certificate (SAN localhost and 127.0.0.1); see
+    /// <see cref="RegistryServer.CertificatePath"/>.
+    /// </summary>
+    public bool Tls { get; init; }
 }

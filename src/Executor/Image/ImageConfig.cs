@@ -37,7 +37,7 @@ public sealed record ImageConfig
     public IReadOnlyList<HistoryEntry>? History { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>The runtime defaults of an image (the config's <c>config</c> object).</summary>
@@ -83,7 +83,7 @@ public sealed record ContainerConfig
     public IReadOnlyList<string>? Shell { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Docker's health check settings; durations are nanoseconds as in the Docker config.</summary>

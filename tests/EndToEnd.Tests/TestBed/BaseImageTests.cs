@@ -86,4 +86,35 @@ public sealed class BaseImageTests : IDisposable
         Assert.Contains(registry.TokenIssuer!.Requests, r => r.RequestedScopes.Any(s => s.Actions.Contains("push")));
         Assert.DoesNotContain(registry.TokenIssuer.Requests, r => r.GrantedScopes.Any(s => s.Actions.Contains("push")));
     }
+
+    [Fact]
+    public async Task Busybox_index_lists_amd64_and_arm64_and_each_image_has_its_architecture()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Htpasswd, Ct);
+
+        var reference = await BaseImages.PushBusyboxIndexAsync(registry, "multi/busybox", "1", ImageFormat.Oci, Ct);
+        using var index = await Skopeo.InspectRawAsync(reference, registry.Credentials, Ct);
+
+        Assert.Equal("application/vnd.oci.image.index.v1+json", index.RootElement.GetProperty("mediaType").GetString());
+        var manifests = index.RootElement.GetProperty("manifests").EnumerateArray().ToArray();
+        Assert.Equal(
+            ["amd64", "arm64"],
+            manifests.Select(m => m.GetProperty("platform").GetProperty("architecture").GetString()));
+        var arm64 = manifests[1].GetProperty("digest").GetString();
+        using var arm64Config = await Skopeo.InspectConfigAsync(
+            $"{registry.Host}/multi/busybox@{arm64}", registry.Credentials, Ct);
+        Assert.Equal("arm64", arm64Config.RootElement.GetProperty("architecture").GetString());
+    }
+
+    [OptInFact("KANIKO_TEST_DEBIAN")]
+    public async Task Debian_minbase_runs_in_podman()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Plain, Ct);
+        var reference = await BaseImages.PushDebianAsync(registry, "debian", "bookworm", ImageFormat.V2s2, Ct);
+        using var podman = Podman.For(registry);
+
+        var result = await podman.RunAsync(reference, ["cat", "/etc/debian_version"], null, Ct);
+
+        Assert.StartsWith("12.", result.StandardOutput, StringComparison.Ordinal);
+    }
 }

@@ -76,6 +76,28 @@ public sealed class RegistryServerTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Tls_registry_is_trusted_through_its_certificate_file_only()
+    {
+        await using var registry = await RegistryServer.StartAsync(
+            new RegistryServerOptions { Mode = RegistryAuthMode.Htpasswd, Tls = true }, Ct);
+        var reference = await BaseImages.PushBusyboxAsync(registry, "busybox", "1", ImageFormat.Oci, Ct);
+        using var http = registry.CreateHttpClient();
+        string[] verifyingInspect = ["inspect", "--creds", registry.Credentials!.ToColonForm(), "docker://" + reference];
+
+        using var v2 = await http.GetAsync(new Uri(registry.BaseUri, "v2/"), Ct);
+        var trusted = await ProcessRunner.RunAsync(
+            "skopeo", verifyingInspect, new ProcessOptions { Environment = registry.TrustEnvironment }, Ct);
+        var untrusted = await ProcessRunner.RunAsync(
+            "skopeo", verifyingInspect, new ProcessOptions { CheckExitCode = false }, Ct);
+
+        Assert.Equal("https", registry.BaseUri.Scheme);
+        Assert.Equal(HttpStatusCode.Unauthorized, v2.StatusCode);
+        Assert.Contains("\"Architecture\": \"amd64\"", trusted.StandardOutput, StringComparison.Ordinal);
+        Assert.NotEqual(0, untrusted.ExitCode);
+        Assert.Contains("certificate", untrusted.StandardError, StringComparison.Ordinal);
+    }
+
     private Task<HttpResponseMessage> SendAsync(HttpClient http, Uri uri, RegistryCredentials credentials)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, uri);

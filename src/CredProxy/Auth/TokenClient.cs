@@ -1,0 +1,66 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Policy;
+using Kaniko.CredProxy.Tokens;
+
+namespace Kaniko.CredProxy.Auth;
+
+/// <summary>Fetches bearer tokens from a realm (distribution token spec, GET with Basic credentials).</summary>
+public sealed class TokenClient(HttpMessageInvoker http, TimeProvider time)
+{
+    private static readonly TimeSpan _timeout = TimeSpan.FromSeconds(30);
+
+    public async Task<BearerToken> FetchAsync(Uri realm, string? service, IReadOnlyList<Scope> scopes, RegistryCredential? credential, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder(realm.Query.Length > 1 ? realm.Query[1..] + "&" : string.Empty);
+        if (!string.IsNullOrEmpty(service))
+        {
+            query.Append("service=").Append(Uri.EscapeDataString(service)).Append('&');
+        }
+
+        foreach (var scope in scopes)
+        {
+            query.Append("scope=").Append(Uri.EscapeDataString(scope.ToString())).Append('&');
+        }
+
+        var builder = new UriBuilder(realm) { Query = query.ToString().TrimEnd('&') };
+        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        if (credential is not null)
+        {
+            var raw = Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(raw));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        var issued = time.GetUtcNow();
+        using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new TokenException($"token endpoint {realm.Authority} answered {(int)response.StatusCode} for {Scope.Describe(scopes)}");
+        }
+
+        TokenResponse? body;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            body = await JsonSerializer.DeserializeAsync(stream, ProxyJsonContext.Default.TokenResponse, timeout.Token).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        var value = body?.Token ?? body?.AccessToken;
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new TokenException($"token endpoint {realm.Authority} sent no token for {Scope.Describe(scopes)}");
+        }
+
+        var lifetime = TimeSpan.FromSeconds(body!.ExpiresIn is > 0 ? body.ExpiresIn.Value : 60);
+        var start = body.IssuedAt is { } at && at <= issued && at > issued - lifetime ? at : issued;
+        return new BearerToken(value, TokenCache.RefreshTime(start, lifetime));
+    }
+}

@@ -1,0 +1,121 @@
+using System.Collections.Frozen;
+using System.Globalization;
+
+namespace Kaniko.CredProxy.Configuration;
+
+/// <summary>
+/// Upstreams from environment variables: GitLab's <c>CI_REGISTRY</c>, <c>CI_REGISTRY_USER</c>,
+/// <c>CI_REGISTRY_PASSWORD</c>, <c>CI_REGISTRY_IMAGE</c>, and <c>CREDPROXY_REGISTRY_&lt;N&gt;_&lt;FIELD&gt;</c>.
+/// </summary>
+internal static class EnvironmentUpstreams
+{
+    public const string GitLabSource = "CI_REGISTRY";
+    private const string _prefix = "CREDPROXY_REGISTRY_";
+
+    private static readonly FrozenDictionary<string, string> _fields = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["HOST"] = "Host",
+        ["ENDPOINT"] = "Endpoint",
+        ["INSECURE"] = "Insecure",
+        ["SKIP_TLS_VERIFY"] = "SkipTlsVerify",
+        ["USERNAME"] = "Username",
+        ["PASSWORD"] = "Password",
+        ["PASSWORD_FILE"] = "PasswordFile",
+        ["REALM_HOSTS"] = "RealmHosts",
+        ["PULL"] = "Pull",
+        ["PUSH"] = "Push",
+        ["LISTEN"] = "Listen",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
+    {
+        var drafts = new List<UpstreamDraft>();
+        var insecureHosts = SettingValues.SplitList(env.GetValueOrDefault("CREDPROXY_INSECURE_REGISTRIES"));
+        if (env.TryGetValue("CI_REGISTRY", out var gitlabHost) && gitlabHost.Length > 0)
+        {
+            var image = env.GetValueOrDefault("CI_REGISTRY_IMAGE");
+            var pushPatterns = string.IsNullOrEmpty(image) ? null : GitLabPush(gitlabHost, image);
+            drafts.Add(new UpstreamDraft
+            {
+                SettingName = field => field switch
+                {
+                    "Host" => "CI_REGISTRY",
+                    "Username" => "CI_REGISTRY_USER",
+                    "Password" => "CI_REGISTRY_PASSWORD",
+                    "Push" => "CI_REGISTRY_IMAGE",
+                    "Insecure" => "CREDPROXY_INSECURE_REGISTRIES",
+                    _ => "CI_REGISTRY " + field,
+                },
+                Source = GitLabSource,
+                Host = gitlabHost,
+                Insecure = insecureHosts.Contains(gitlabHost, StringComparer.OrdinalIgnoreCase) ? "true" : null,
+                Username = env.GetValueOrDefault("CI_REGISTRY_USER"),
+                Password = env.GetValueOrDefault("CI_REGISTRY_PASSWORD"),
+                Push = pushPatterns,
+            });
+        }
+
+        var groups = new SortedDictionary<int, Dictionary<string, string>>();
+        foreach (var (key, value) in env)
+        {
+            if (!key.StartsWith(_prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var rest = key[_prefix.Length..];
+            var underscore = rest.IndexOf('_');
+            if (underscore <= 0
+                || !int.TryParse(rest[..underscore], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || !_fields.TryGetValue(rest[(underscore + 1)..], out var field))
+            {
+                errors.Add($"{key}: unknown setting (expected {_prefix}<N>_<{string.Join('|', _fields.Keys)}>)");
+                continue;
+            }
+
+            if (!groups.TryGetValue(index, out var group))
+            {
+                groups[index] = group = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            group[field] = value;
+        }
+
+        foreach (var (index, group) in groups)
+        {
+            var prefix = $"{_prefix}{index.ToString(CultureInfo.InvariantCulture)}_";
+            var host = group.GetValueOrDefault("Host");
+            var insecure = group.GetValueOrDefault("Insecure");
+            if (insecure is null && host is not null && insecureHosts.Contains(host, StringComparer.OrdinalIgnoreCase))
+            {
+                insecure = "true";
+            }
+
+            drafts.Add(new UpstreamDraft
+            {
+                SettingName = field => prefix + _fields.First(f => f.Value == field).Key,
+                Source = prefix + "*",
+                Host = host,
+                Endpoint = group.GetValueOrDefault("Endpoint"),
+                Insecure = insecure,
+                SkipTlsVerify = group.GetValueOrDefault("SkipTlsVerify"),
+                Username = group.GetValueOrDefault("Username"),
+                Password = group.GetValueOrDefault("Password"),
+                PasswordFile = group.GetValueOrDefault("PasswordFile"),
+                RealmHosts = SettingValues.SplitList(group.GetValueOrDefault("RealmHosts")),
+                Pull = group.TryGetValue("Pull", out var pull) ? SettingValues.SplitList(pull) : null,
+                Push = group.TryGetValue("Push", out var push) ? SettingValues.SplitList(push) : null,
+                Listen = group.GetValueOrDefault("Listen"),
+            });
+        }
+
+        return drafts;
+    }
+
+    /// <summary><c>CI_REGISTRY_IMAGE</c> is <c>host/group/project</c>: push to it and below.</summary>
+    private static List<string> GitLabPush(string host, string image)
+    {
+        var repository = image.StartsWith(host + "/", StringComparison.OrdinalIgnoreCase) ? image[(host.Length + 1)..] : image;
+        return [repository, repository + "/*"];
+    }
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Kaniko.CredProxy.Configuration;
+
+/// <summary>
+/// Builds <see cref="ProxyOptions"/> from the config file (section <c>CredProxy</c>), the environment
+/// (GitLab's <c>CI_REGISTRY*</c>, <c>CREDPROXY_*</c>) and command-line overrides, reporting every error.
+/// </summary>
+public static class ProxyOptionsLoader
+{
+    public const string Section = "CredProxy";
+
+    public static ProxyOptions Load(
+        IConfiguration configuration,
+        IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string> overrides,
+        Func<string, string?> readFile)
+    {
+        var errors = new List<string>();
+        var section = configuration.GetSection(Section);
+        string? Setting(string key, string env) =>
+            overrides.GetValueOrDefault(key) ?? environment.GetValueOrDefault(env) ?? section[key];
+        string Name(string key, string env) =>
+            overrides.ContainsKey(key) ? "--" + key.ToLowerInvariant() : environment.ContainsKey(env) ? env : $"{Section}:{key}";
+
+        var drafts = new List<UpstreamDraft>();
+        drafts.AddRange(ReadConfigUpstreams(section));
+        drafts.AddRange(EnvironmentUpstreams.Read(environment, errors));
+
+        var upstreams = new List<UpstreamOptions>();
+        foreach (var draft in drafts)
+        {
+            var upstream = draft.Validate(errors, readFile);
+            if (upstream is null)
+            {
+                continue;
+            }
+
+            if (upstreams.Any(u => u.Host == upstream.Host))
+            {
+                errors.Add($"{draft.SettingName("Host")}: registry '{upstream.Host}' is configured twice");
+                continue;
+            }
+
+            upstreams.Add(upstream);
+        }
+
+        var listen = Setting("Listen", "CREDPROXY_LISTEN") ?? "127.0.0.1:5080";
+        var allowNonLoopback = ReadBool(Setting("AllowNonLoopback", "CREDPROXY_ALLOW_NON_LOOPBACK"), Name("AllowNonLoopback", "CREDPROXY_ALLOW_NON_LOOPBACK"), false, errors);
+        CheckListen(listen, Name("Listen", "CREDPROXY_LISTEN"), allowNonLoopback, errors);
+        foreach (var upstream in upstreams.Where(u => u.Listen is not null))
+        {
+            CheckListen(upstream.Listen!, $"{upstream.Source} Listen", allowNonLoopback, errors);
+        }
+
+        var requireToken = ReadBool(Setting("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), Name("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), true, errors);
+        var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY")?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(defaultUpstream))
+        {
+            defaultUpstream = upstreams.FirstOrDefault(u => u.Source == EnvironmentUpstreams.GitLabSource)?.Host
+                ?? (upstreams.Count == 1 ? upstreams[0].Host : null);
+        }
+        else if (!upstreams.Any(u => u.Host == defaultUpstream))
+        {
+            errors.Add($"{Name("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY")}: '{defaultUpstream}' is not a configured registry");
+        }
+
+        var logFormat = (Setting("LogFormat", "CREDPROXY_LOG_FORMAT") ?? "text").Trim().ToLowerInvariant();
+        if (logFormat is not ("text" or "json"))
+        {
+            errors.Add($"{Name("LogFormat", "CREDPROXY_LOG_FORMAT")}: '{logFormat}' is not text or json");
+        }
+
+        var shutdown = ReadSeconds(Setting("ShutdownTimeoutSeconds", "CREDPROXY_SHUTDOWN_TIMEOUT_SECONDS"), Name("ShutdownTimeoutSeconds", "CREDPROXY_SHUTDOWN_TIMEOUT_SECONDS"), 30, errors);
+        if (upstreams.Count == 0 && errors.Count == 0)
+        {
+            errors.Add("no registry configured: set CI_REGISTRY, CREDPROXY_REGISTRY_1_HOST or CredProxy:Upstreams in the config file");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
+        return new ProxyOptions
+        {
+            Listen = listen,
+            AllowNonLoopback = allowNonLoopback,
+            RequirePushToken = requireToken,
+            DefaultUpstream = defaultUpstream,
+            Upstreams = upstreams,
+            JsonLogs = logFormat == "json",
+            ShutdownTimeout = TimeSpan.FromSeconds(shutdown),
+        };
+    }
+
+    private static IEnumerable<UpstreamDraft> ReadConfigUpstreams(IConfigurationSection section)
+    {
+        foreach (var child in section.GetSection("Upstreams").GetChildren())
+        {
+            var prefix = child.Path;
+            yield return new UpstreamDraft
+            {
+                SettingName = field => $"{prefix}:{field}",
+                Source = prefix,
+                Host = child["Host"],
+                Endpoint = child["Endpoint"],
+                Insecure = child["Insecure"],
+                SkipTlsVerify = child["SkipTlsVerify"],
+                Username = child["Username"],
+                Password = child["Password"],
+                PasswordFile = child["PasswordFile"],
+                RealmHosts = ReadList(child.GetSection("RealmHosts")) ?? [],
+                Pull = ReadList(child.GetSection("Pull")),
+                Push = ReadList(child.GetSection("Push")),
+                Listen = child["Listen"],
+            };
+        }
+    }
+
+    private static IReadOnlyList<string>? ReadList(IConfigurationSection section)
+    {
+        if (section.Value is not null)
+        {
+            return SettingValues.SplitList(section.Value);
+        }
+
+        var children = section.GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        return children.Count > 0 || section.Exists() ? children : null;
+    }
+
+    private static void CheckListen(string listen, string name, bool allowNonLoopback, List<string> errors)
+    {
+        if (!ListenAddress.TryParse(listen, out var endpoint))
+        {
+            errors.Add($"{name}: '{listen}' is not ip:port (e.g. 127.0.0.1:5080)");
+        }
+        else if (!allowNonLoopback && !System.Net.IPAddress.IsLoopback(endpoint!.Address))
+        {
+            errors.Add($"{name}: '{listen}' is not a loopback address (set AllowNonLoopback to allow it)");
+        }
+    }
+
+    private static bool ReadBool(string? value, string name, bool fallback, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        if (SettingValues.TryParseBool(value, out var result))
+        {
+            return result;
+        }
+
+        errors.Add($"{name}: '{value}' is not true or false");
+        return fallback;
+    }
+
+    private static int ReadSeconds(string? value, string name, int fallback, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 3600)
+        {
+            return seconds;
+        }
+
+        errors.Add($"{name}: '{value}' is not a number of seconds (0-3600)");
+        return fallback;
+    }
+}

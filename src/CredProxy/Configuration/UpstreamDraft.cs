@@ -1,0 +1,164 @@
+using Kaniko.CredProxy.Policy;
+
+namespace Kaniko.CredProxy.Configuration;
+
+/// <summary>Upstream settings as read from one source, before validation.</summary>
+internal sealed record UpstreamDraft
+{
+    /// <summary>Names a field as the user wrote it, e.g. <c>CREDPROXY_REGISTRY_1_HOST</c> or <c>CredProxy:Upstreams:0:Host</c>.</summary>
+    public required Func<string, string> SettingName { get; init; }
+
+    public required string Source { get; init; }
+
+    public string? Host { get; init; }
+    public string? Endpoint { get; init; }
+    public string? Insecure { get; init; }
+    public string? SkipTlsVerify { get; init; }
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+    public string? PasswordFile { get; init; }
+    public IReadOnlyList<string> RealmHosts { get; init; } = [];
+    public IReadOnlyList<string>? Pull { get; init; }
+    public IReadOnlyList<string>? Push { get; init; }
+    public string? Listen { get; init; }
+
+    public UpstreamOptions? Validate(List<string> errors, Func<string, string?> readFile)
+    {
+        var start = errors.Count;
+        var host = Host?.Trim();
+        if (string.IsNullOrEmpty(host))
+        {
+            errors.Add($"{SettingName("Host")}: required (registry host, e.g. registry.example.com:5000)");
+            return null;
+        }
+
+        if (host.Contains('/') || host.Contains('@') || !Uri.TryCreate("https://" + host + "/", UriKind.Absolute, out _))
+        {
+            errors.Add($"{SettingName("Host")}: '{host}' is not a registry host[:port]");
+        }
+
+        var insecure = ParseBool(Insecure, "Insecure", errors) ?? false;
+        var endpoint = BuildEndpoint(host, insecure, errors);
+        var credential = BuildCredential(errors, readFile);
+        var pull = ParsePatterns(Pull, "Pull", errors) ?? [];
+        var push = ParsePatterns(Push, "Push", errors);
+        if (Listen is not null && !ListenAddress.TryParse(Listen, out _))
+        {
+            errors.Add($"{SettingName("Listen")}: '{Listen}' is not ip:port");
+        }
+
+        var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        if (errors.Count > start || endpoint is null)
+        {
+            return null;
+        }
+
+        return new UpstreamOptions
+        {
+            Host = host.ToLowerInvariant(),
+            Endpoint = endpoint,
+            Credential = credential,
+            SkipTlsVerify = skip,
+            RealmHosts = [.. RealmHosts.Select(h => h.Trim()).Where(h => h.Length > 0)],
+            Pull = pull,
+            Push = push,
+            Listen = Listen,
+            Source = Source,
+        };
+    }
+
+    private Uri? BuildEndpoint(string host, bool insecure, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(Endpoint))
+        {
+            return Uri.TryCreate((insecure ? "http://" : "https://") + host, UriKind.Absolute, out var derived) ? derived : null;
+        }
+
+        if (!Uri.TryCreate(Endpoint.Trim(), UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            errors.Add($"{SettingName("Endpoint")}: '{Endpoint}' must be an http(s) origin without path, query or user info");
+            return null;
+        }
+
+        return uri;
+    }
+
+    private RegistryCredential? BuildCredential(List<string> errors, Func<string, string?> readFile)
+    {
+        var password = Password;
+        if (!string.IsNullOrEmpty(PasswordFile))
+        {
+            if (!string.IsNullOrEmpty(Password))
+            {
+                errors.Add($"{SettingName("PasswordFile")}: set either it or {SettingName("Password")}, not both");
+            }
+
+            password = readFile(PasswordFile);
+            if (password is null)
+            {
+                errors.Add($"{SettingName("PasswordFile")}: cannot read '{PasswordFile}'");
+                return null;
+            }
+
+            password = password.TrimEnd('\r', '\n');
+        }
+
+        var hasUser = !string.IsNullOrEmpty(Username);
+        var hasPassword = !string.IsNullOrEmpty(password);
+        if (hasUser != hasPassword)
+        {
+            errors.Add(hasUser
+                ? $"{SettingName("Password")}: missing while {SettingName("Username")} is set"
+                : $"{SettingName("Username")}: missing while a password is set");
+            return null;
+        }
+
+        return hasUser ? new RegistryCredential(Username!, password!) : null;
+    }
+
+    private bool? ParseBool(string? value, string field, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (SettingValues.TryParseBool(value, out var result))
+        {
+            return result;
+        }
+
+        errors.Add($"{SettingName(field)}: '{value}' is not true or false");
+        return null;
+    }
+
+    private List<RepositoryPattern>? ParsePatterns(IReadOnlyList<string>? values, string field, List<string> errors)
+    {
+        if (values is null)
+        {
+            return null;
+        }
+
+        var patterns = new List<RepositoryPattern>();
+        foreach (var value in values)
+        {
+            if (value.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            if (RepositoryPattern.TryParse(value, out var pattern))
+            {
+                patterns.Add(pattern!);
+            }
+            else
+            {
+                errors.Add($"{SettingName(field)}: '{value}' is not a repository pattern (name, name/* or *)");
+            }
+        }
+
+        return patterns;
+    }
+}

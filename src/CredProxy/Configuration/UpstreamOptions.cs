@@ -1,0 +1,33 @@
+using Kaniko.CredProxy.Policy;
+
+namespace Kaniko.CredProxy.Configuration;
+
+/// <summary>One upstream registry the proxy may forward to.</summary>
+public sealed record UpstreamOptions
+{
+    /// <summary>Registry host as clients name it (the <c>ns=</c> value), e.g. <c>registry.gitlab.com</c> or <c>127.0.0.1:5000</c>.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>Origin the proxy talks to: scheme, host and port, no path.</summary>
+    public required Uri Endpoint { get; init; }
+
+    public RegistryCredential? Credential { get; init; }
+
+    /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
+    public bool SkipTlsVerify { get; init; }
+
+    /// <summary>Hosts a token realm may point at; the registry's own host is always allowed.</summary>
+    public IReadOnlyList<string> RealmHosts { get; init; } = [];
+
+    /// <summary>Repositories that may be pulled; empty means any.</summary>
+    public IReadOnlyList<RepositoryPattern> Pull { get; init; } = [];
+
+    /// <summary>Repositories that may be pushed to; null means any (logged as a warning at start).</summary>
+    public IReadOnlyList<RepositoryPattern>? Push { get; init; }
+
+    /// <summary>Optional extra listener (ip:port) bound to this upstream alone, for clients that cannot send <c>ns=</c>.</summary>
+    public string? Listen { get; init; }
+
+    /// <summary>Where this upstream was configured (config key or environment variable prefix), for messages.</summary>
+    public string Source { get; init; } = "config";
+}

@@ -1,0 +1,96 @@
+using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Health;
+using Kaniko.CredProxy.Policy;
+using Kaniko.CredProxy.Routing;
+using Kaniko.CredProxy.Tokens;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Kaniko.CredProxy.Hosting;
+
+/// <summary>Builds the proxy's web application from validated options; tests use it in-process.</summary>
+public static class ProxyHost
+{
+    public static WebApplication Build(ProxyOptions options, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        ConfigureLogging(builder.Logging, options);
+        logging?.Invoke(builder.Logging);
+
+        var bindings = new ListenerBindings();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            ListenAddress.TryParse(options.Listen, out var main);
+            kestrel.Listen(main!, listener => bindings.Bind(listener, null));
+            foreach (var upstream in options.Upstreams.Where(u => u.Listen is not null))
+            {
+                ListenAddress.TryParse(upstream.Listen!, out var endpoint);
+                kestrel.Listen(endpoint!, listener => bindings.Bind(listener, upstream));
+            }
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(bindings);
+        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<PushCapability>();
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<RegistryEndpoint>();
+        services.AddSingleton<SessionEndpoint>();
+        services.AddSingleton<HealthEndpoints>();
+        services.AddSingleton<RequestDispatcher>();
+        services.AddHttpForwarder();
+
+        var app = builder.Build();
+        var dispatcher = app.Services.GetRequiredService<RequestDispatcher>();
+        app.Run(dispatcher.HandleAsync);
+        LogStartup(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kaniko.CredProxy"), options);
+        return app;
+    }
+
+    /// <summary>The main listener's URL, once started.</summary>
+    public static string MainUrl(WebApplication app) =>
+        app.Services.GetRequiredService<ListenerBindings>().BoundAddresses().First(a => a.Upstream is null).Url;
+
+    private static void ConfigureLogging(ILoggingBuilder logging, ProxyOptions options)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        if (options.JsonLogs)
+        {
+            logging.AddJsonConsole(o => o.IncludeScopes = false);
+        }
+        else
+        {
+            logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    private static void LogStartup(ILogger logger, ProxyOptions options)
+    {
+        foreach (var upstream in options.Upstreams)
+        {
+            var pull = upstream.Pull.Count == 0 ? "any" : string.Join(',', upstream.Pull);
+            var push = upstream.Push is null ? "any" : upstream.Push.Count == 0 ? "none" : string.Join(',', upstream.Push);
+            Log.Upstream(logger, upstream.Host, upstream.Endpoint.GetLeftPart(UriPartial.Authority), upstream.Source, upstream.Credential is not null, pull, push);
+            if (upstream.Push is null)
+            {
+                Log.NoPushAllowList(logger, upstream.Host);
+            }
+        }
+
+        if (!options.RequirePushToken)
+        {
+            Log.PushTokenDisabled(logger);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Routing;
+
+namespace Kaniko.CredProxy.Policy;
+
+/// <summary>
+/// Decides whether a registry request may pass and predicts the token scopes it needs
+/// (pull; pull,push for uploads and manifest PUTs; pull on a mount's source).
+/// </summary>
+public static class AccessPolicy
+{
+    public static AccessDecision Decide(UpstreamOptions upstream, string method, RegistryPath path, string? mountFrom, bool isMount)
+    {
+        if (HttpMethods.IsDelete(method))
+        {
+            return AccessDecision.Refuse("DELETE is not allowed through the proxy");
+        }
+
+        switch (path.Resource)
+        {
+            case RegistryResource.Catalog:
+                return AccessDecision.Refuse("_catalog is not allowed through the proxy");
+            case RegistryResource.Unknown:
+                return AccessDecision.Refuse("not a registry API path the proxy forwards");
+        }
+
+        var repository = path.Repository!;
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var isPush = path.Resource switch
+        {
+            RegistryResource.Manifest when HttpMethods.IsPut(method) => true,
+            RegistryResource.UploadStart when HttpMethods.IsPost(method) => true,
+            RegistryResource.Upload when HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || isRead => true,
+            _ when isRead && path.Resource != RegistryResource.UploadStart => false,
+            _ => (bool?)null,
+        };
+        if (isPush is null)
+        {
+            return AccessDecision.Refuse($"{method} on this path is not allowed through the proxy");
+        }
+
+        if (!CanPull(upstream, repository))
+        {
+            return AccessDecision.Refuse($"pulling from {upstream.Host}/{repository} is not allowed by the pull allow-list");
+        }
+
+        var scopes = new List<Scope> { new(repository, isPush.Value) };
+        if (isPush.Value && upstream.Push is not null && !RepositoryPattern.AnyMatches(upstream.Push, repository))
+        {
+            return AccessDecision.Refuse($"pushing to {upstream.Host}/{repository} is not allowed by the push allow-list");
+        }
+
+        if (isMount)
+        {
+            if (mountFrom is null || !RepositoryName.IsValid(mountFrom))
+            {
+                // A mount without a usable source is an ordinary upload start for the registry.
+                return AccessDecision.Allow(scopes);
+            }
+
+            if (!CanPull(upstream, mountFrom))
+            {
+                return AccessDecision.Refuse($"mounting from {upstream.Host}/{mountFrom} is not allowed by the pull allow-list");
+            }
+
+            scopes.Add(new Scope(mountFrom, false));
+        }
+
+        return AccessDecision.Allow(scopes);
+    }
+
+    public static bool IsWrite(string method) =>
+        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method);
+
+    private static bool CanPull(UpstreamOptions upstream, string repository) =>
+        upstream.Pull.Count == 0 || RepositoryPattern.AnyMatches(upstream.Pull, repository)
+        || (upstream.Push is not null && RepositoryPattern.AnyMatches(upstream.Push, repository));
+}

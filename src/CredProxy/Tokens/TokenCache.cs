@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace Kaniko.CredProxy.Tokens;
+
+/// <summary>
+/// Tokens per realm, service, scope set and upstream; one fetch at a time per key, so many concurrent
+/// requests for the same scope share one round trip to the token endpoint.
+/// </summary>
+public sealed class TokenCache(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<BearerToken>>> _entries = new(StringComparer.Ordinal);
+
+    public async Task<BearerToken> GetAsync(string key, Func<CancellationToken, Task<BearerToken>> fetch, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var entry = _entries.GetOrAdd(key, _ => new Lazy<Task<BearerToken>>(() => fetch(CancellationToken.None)));
+            BearerToken token;
+            try
+            {
+                token = await entry.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                _entries.TryRemove(new KeyValuePair<string, Lazy<Task<BearerToken>>>(key, entry));
+                throw;
+            }
+
+            if (!forceRefresh && time.GetUtcNow() < token.RefreshAt)
+            {
+                return token;
+            }
+
+            forceRefresh = false;
+            _entries.TryRemove(new KeyValuePair<string, Lazy<Task<BearerToken>>>(key, entry));
+        }
+    }
+
+    /// <summary>When to refresh a token that lives <paramref name="lifetime"/>: a fifth of it early, at most 60 s early.</summary>
+    public static DateTimeOffset RefreshTime(DateTimeOffset issued, TimeSpan lifetime)
+    {
+        var margin = TimeSpan.FromTicks(Math.Min(lifetime.Ticks / 5, TimeSpan.FromSeconds(60).Ticks));
+        return issued + lifetime - margin;
+    }
+}

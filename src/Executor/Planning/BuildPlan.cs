@@ -1,0 +1,54 @@
+using Kaniko.Executor.Dockerfile.Instructions;
+
+namespace Kaniko.Executor.Planning;
+
+/// <summary>
+/// What a Dockerfile asks to build: its stages in order, the global ARGs (after --build-arg
+/// overrides) and the build args nothing declared.
+/// </summary>
+public sealed record BuildPlan(
+    char EscapeChar,
+    IReadOnlyList<Stage> Stages,
+    IReadOnlyDictionary<string, string> GlobalArgs,
+    IReadOnlyList<string> UnusedBuildArgs)
+{
+    /// <summary>The stage the build produces (the last one unless a target was named).</summary>
+    public int TargetStageIndex { get; init; } = -1;
+
+    public Stage TargetStage => Stages[TargetStageIndex];
+
+    /// <summary>The platforms the predefined TARGET*/BUILD* args describe.</summary>
+    public BuildPlatforms Platforms { get; init; } = BuildPlatforms.Host;
+
+    /// <summary>The build args as given on the command line (needed to resolve ARGs inside stages).</summary>
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Non-fatal findings of the parser (e.g. empty continuation lines).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Stages in build order that the target needs (dependencies before dependents).</summary>
+    public IReadOnlyList<Stage> NeededStages => Stages.Where(stage => stage.IsNeeded).ToArray();
+}
+
+/// <summary>
+/// One FROM and the instructions after it. <see cref="Name"/> is lower case.
+/// <see cref="BaseImage"/> is the FROM image with global ARGs expanded; when it names an earlier
+/// stage, <see cref="BaseStageIndex"/> says which.
+/// </summary>
+public sealed record Stage(
+    int Index,
+    string? Name,
+    string BaseImage,
+    int? BaseStageIndex,
+    string? Platform,
+    FromInstruction From,
+    IReadOnlyList<Instruction> Instructions,
+    IReadOnlySet<int> DependsOn,
+    bool IsNeeded)
+{
+    /// <summary>True for <c>FROM scratch</c>: the stage starts from an empty filesystem.</summary>
+    public bool IsScratch => BaseStageIndex is null && string.Equals(BaseImage, "scratch", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How the stage is referred to in messages: its name, else its index.</summary>
+    public string DisplayName => Name ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
