@@ -4,14 +4,26 @@ namespace Kaniko.Executor.Tests.Filesystem.Support;
 
 internal static class Run
 {
-    public static string Command(string file, string arguments, bool check = true)
+    /// <summary>Runs a program with space-separated arguments (no quoting needed by the callers).</summary>
+    public static string Command(string file, string arguments, bool check = true) =>
+        Execute(file, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), check);
+
+    /// <summary>Runs a script with <c>sh -e</c>, passed as one argument.</summary>
+    public static string Shell(string script) => Execute("/bin/sh", ["-ec", script], check: true);
+
+    private static string Execute(string file, IEnumerable<string> arguments, bool check)
     {
-        var start = new ProcessStartInfo(file, arguments)
+        var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         try
         {
             using var process = Process.Start(start)!;
@@ -20,7 +32,7 @@ internal static class Run
             process.WaitForExit();
             if (check && process.ExitCode != 0)
             {
-                throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error}");
+                throw new InvalidOperationException($"{file} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error}");
             }
 
             return output.Result;
@@ -30,6 +42,4 @@ internal static class Run
             return "";
         }
     }
-
-    public static string Shell(string script) => Command("/bin/sh", $"-c \"{script.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
 }
