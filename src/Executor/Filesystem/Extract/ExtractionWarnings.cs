@@ -1,0 +1,15 @@
+namespace Kaniko.Executor.Filesystem.Extract;
+
+/// <summary>Reports each kind of tolerated failure once per layer (device nodes, ownership, xattrs).</summary>
+internal sealed class ExtractionWarnings(string layerName, Action<string>? sink)
+{
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+
+    public void Once(string kind, string message)
+    {
+        if (_reported.Add(kind))
+        {
+            sink?.Invoke($"layer {layerName}: {message} (further such cases in this layer are not reported)");
+        }
+    }
+}

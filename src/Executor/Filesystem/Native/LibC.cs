@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+
+namespace Kaniko.Executor.Filesystem.Native;
+
+/// <summary>The few libc calls .NET has no API for. Paths are host paths, already resolved inside a root.</summary>
+internal static unsafe partial class LibC
+{
+    public const int AtFdCwd = -100;
+    public const int AtSymlinkNoFollow = 0x100;
+    public const int AtStatxDontSync = 0x4000;
+    public const uint StatxBasicStats = 0x7ff;
+
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EEXIST = 17;
+    public const int EXDEV = 18;
+    public const int EINVAL = 22;
+    public const int ERANGE = 34;
+    public const int ENODATA = 61;
+    public const int EOPNOTSUPP = 95;
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Statx(int dirFd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int LChown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "chmod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Chmod(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "mknod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Mknod(string path, uint mode, ulong device);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Link(string existingPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "symlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Symlink(string target, string linkPath);
+
+    [LibraryImport("libc", EntryPoint = "readlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint ReadLink(string path, byte* buffer, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Unlink(string path);
+
+    [LibraryImport("libc", EntryPoint = "rmdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Rmdir(string path);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Mkdir(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Utimensat(int dirFd, string path, TimeSpec* times, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lsetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int LSetXattr(string path, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint LGetXattr(string path, string name, byte* value, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "llistxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint LListXattr(string path, byte* list, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "umask")]
+    public static partial uint Umask(uint mask);
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct TimeSpec
+{
+    public long Seconds;
+    public long Nanoseconds;
+}
+
+/// <summary>struct statx: the same layout on every Linux architecture (256 bytes).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 256)]
+internal struct StatxBuffer
+{
+    [FieldOffset(0)] public uint Mask;
+    [FieldOffset(16)] public uint Nlink;
+    [FieldOffset(20)] public uint Uid;
+    [FieldOffset(24)] public uint Gid;
+    [FieldOffset(28)] public ushort Mode;
+    [FieldOffset(32)] public ulong Ino;
+    [FieldOffset(40)] public ulong Size;
+    [FieldOffset(64)] public long AtimeSeconds;
+    [FieldOffset(72)] public uint AtimeNanoseconds;
+    [FieldOffset(96)] public long CtimeSeconds;
+    [FieldOffset(104)] public uint CtimeNanoseconds;
+    [FieldOffset(112)] public long MtimeSeconds;
+    [FieldOffset(120)] public uint MtimeNanoseconds;
+    [FieldOffset(128)] public uint RdevMajor;
+    [FieldOffset(132)] public uint RdevMinor;
+    [FieldOffset(136)] public uint DevMajor;
+    [FieldOffset(140)] public uint DevMinor;
+}

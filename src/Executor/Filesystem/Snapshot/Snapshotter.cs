@@ -1,0 +1,185 @@
+using Kaniko.Executor.Filesystem.Native;
+using Kaniko.Executor.Filesystem.Snapshot;
+using Kaniko.Executor.Image;
+
+namespace Kaniko.Executor.Filesystem;
+
+/// <summary>
+/// Records a baseline of a root and turns what changed since into layers. Each snapshot becomes the new baseline.
+/// Not thread-safe: one build step at a time.
+/// </summary>
+public sealed class Snapshotter
+{
+    private readonly RootFs _root;
+    private readonly IgnoreList _ignore;
+    private readonly SnapshotOptions _options;
+    private readonly ChangeDetector _detector;
+    private Dictionary<string, BaselineEntry>? _baseline;
+
+    public Snapshotter(string rootPath, IgnoreList ignore, SnapshotOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ignore);
+        ArgumentNullException.ThrowIfNull(options);
+        _root = new RootFs(rootPath);
+        _ignore = ignore;
+        _options = options;
+        _detector = new ChangeDetector(options.Mode);
+    }
+
+    /// <summary>Number of paths in the baseline (for diagnostics).</summary>
+    public int BaselineCount => _baseline?.Count ?? 0;
+
+    /// <summary>Records the baseline of the whole root.</summary>
+    public Task InitializeAsync(CancellationToken ct) => Task.Run(
+        () =>
+        {
+            var statuses = Scan(InsidePath.Root, ct);
+            var baseline = new Dictionary<string, BaselineEntry>(statuses.Count, StringComparer.Ordinal);
+            foreach (var (path, status) in statuses)
+            {
+                baseline[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+            }
+
+            _baseline = baseline;
+        },
+        ct);
+
+    /// <summary>Everything added, changed or deleted since the baseline as a layer; null when nothing changed.</summary>
+    public Task<LayerFile?> TakeSnapshotAsync(string outputDirectory, CancellationToken ct) =>
+        Task.Run(() => TakeSnapshot(outputDirectory, ct), ct);
+
+    /// <summary>
+    /// Only the given paths (files or whole directories, as COPY wrote them) as a layer: every path given is
+    /// included, deletions below given directories become whiteouts. The baseline is updated for them.
+    /// </summary>
+    public Task<LayerFile?> TakeSnapshotOfPathsAsync(IReadOnlyCollection<string> pathsInsideRoot, string outputDirectory, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(pathsInsideRoot);
+        return Task.Run(() => TakeSnapshotOfPaths(pathsInsideRoot, outputDirectory, ct), ct);
+    }
+
+    private LayerFile? TakeSnapshot(string outputDirectory, CancellationToken ct)
+    {
+        var baseline = RequireBaseline();
+        var now = Scan(InsidePath.Root, ct);
+        var next = new Dictionary<string, BaselineEntry>(now.Count, StringComparer.Ordinal);
+        var items = ChangeSet.Compute(
+            now,
+            baseline,
+            (path, old, status) =>
+            {
+                bool changed;
+                UInt128 hash;
+                if (old is { } before)
+                {
+                    changed = _detector.IsChanged(before, status, _root.ToHostPath(path), out hash);
+                }
+                else
+                {
+                    changed = true;
+                    hash = HashIfNeeded(path, status);
+                }
+
+                next[path] = new BaselineEntry(status, hash);
+                return changed;
+            },
+            StatusOf);
+        var layer = items.Count == 0 ? null : new SnapshotLayerWriter(_root, _options).Write(items, outputDirectory, ct);
+        _baseline = next;
+        return layer;
+    }
+
+    private LayerFile? TakeSnapshotOfPaths(IReadOnlyCollection<string> paths, string outputDirectory, CancellationToken ct)
+    {
+        var baseline = RequireBaseline();
+        var scopes = new List<string>();
+        foreach (var path in paths)
+        {
+            var clean = InsidePath.CleanConfined("/" + path);
+            var resolved = clean == InsidePath.Root
+                ? clean
+                : InsidePath.Combine(_root.ResolveInside(InsidePath.Parent(clean), followFinalSymlink: true), InsidePath.FileName(clean));
+            if (!_ignore.IsIgnored(resolved) || resolved == InsidePath.Root)
+            {
+                scopes.Add(resolved);
+            }
+        }
+
+        scopes = scopes.Distinct(StringComparer.Ordinal).Where(s => !scopes.Any(o => o != s && InsidePath.IsSelfOrBelow(s, o))).ToList();
+        if (scopes.Count == 0)
+        {
+            return null;
+        }
+
+        var now = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
+        foreach (var scope in scopes)
+        {
+            ct.ThrowIfCancellationRequested();
+            new TreeScanner(_root, _ignore).Scan(scope, now, ct);
+        }
+
+        var before = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
+        foreach (var (path, entry) in baseline)
+        {
+            if (scopes.Any(scope => InsidePath.IsSelfOrBelow(path, scope)))
+            {
+                before[path] = entry;
+            }
+        }
+
+        var updates = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
+        var items = ChangeSet.Compute(
+            now,
+            before,
+            (path, old, status) =>
+            {
+                updates[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+                return true; // COPY output is always part of its layer, as in kaniko
+            },
+            StatusOf);
+        if (items.Count == 0)
+        {
+            return null;
+        }
+
+        var layer = new SnapshotLayerWriter(_root, _options).Write(items, outputDirectory, ct);
+        foreach (var path in before.Keys)
+        {
+            if (!now.ContainsKey(path))
+            {
+                baseline.Remove(path);
+            }
+        }
+
+        foreach (var item in items)
+        {
+            if (item.Kind == LayerItemKind.Entry && !updates.ContainsKey(item.Path))
+            {
+                updates[item.Path] = new BaselineEntry(item.Status, HashIfNeeded(item.Path, item.Status));
+            }
+        }
+
+        foreach (var (path, entry) in updates)
+        {
+            baseline[path] = entry;
+        }
+
+        return layer;
+    }
+
+    private Dictionary<string, FileStatus> Scan(string scope, CancellationToken ct)
+    {
+        var statuses = new Dictionary<string, FileStatus>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
+        new TreeScanner(_root, _ignore).Scan(scope, statuses, ct);
+        return statuses;
+    }
+
+    private FileStatus? StatusOf(string path) =>
+        Posix.TryLStat(_root.ToHostPath(path), out var status) ? status : null;
+
+    private UInt128 HashIfNeeded(string path, in FileStatus status) =>
+        _detector.NeedsHashes ? ChangeDetector.Hash(_root.ToHostPath(path), status) : default;
+
+    private Dictionary<string, BaselineEntry> RequireBaseline() =>
+        _baseline ?? throw new InvalidOperationException("InitializeAsync must record a baseline before a snapshot is taken");
+}
