@@ -52,7 +52,16 @@ internal sealed class TarStreamReader : IDisposable
             var block = ReadBlock();
             if (block.IsEmpty)
             {
-                throw Error("the layer ended before the tar end-of-archive marker (truncated?)");
+                // Some writers (umoci among them) end the stream after the last entry without the two zero
+                // blocks; GNU tar and Go accept that. A cut inside an entry is still an error, and the blob's
+                // digest has already vouched for the bytes.
+                if (longName is null && longLink is null && pax is null)
+                {
+                    _finished = true;
+                    return null;
+                }
+
+                throw Error("the layer ended inside an entry's extended header (truncated?)");
             }
 
             if (!block.ContainsAnyExcept((byte)0))

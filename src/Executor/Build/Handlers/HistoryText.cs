@@ -1,0 +1,20 @@
+using Kaniko.Executor.Dockerfile.Instructions;
+using Kaniko.Executor.Planning;
+
+namespace Kaniko.Executor.Build.Handlers;
+
+/// <summary>The <c>created_by</c> texts, in the form BuildKit writes them, so tools that read history see familiar lines.</summary>
+internal static class HistoryText
+{
+    public static string ForRun(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> args, bool isShellForm)
+    {
+        var command = isShellForm ? string.Join(' ', argv) : "[" + string.Join(' ', argv) + "]";
+        var visibleArgs = args.Where(a => !PredefinedArgs.IsProxyArg(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        var prefix = visibleArgs.Count == 0
+            ? string.Empty
+            : $"|{visibleArgs.Count} " + string.Join(' ', visibleArgs.Select(a => $"{a.Key}={a.Value}")) + " ";
+        return $"RUN {prefix}{command} # buildkit";
+    }
+
+    public static string ForInstruction(Instruction instruction) => instruction.Text.Trim();
+}

@@ -1,0 +1,278 @@
+using Kaniko.Executor.Build.Handlers;
+using Kaniko.Executor.Build.Run;
+using Kaniko.Executor.Cli;
+using Kaniko.Executor.Context;
+using Kaniko.Executor.Filesystem;
+using Kaniko.Executor.Image;
+using Kaniko.Executor.Image.Assembly;
+using Kaniko.Executor.Image.Publishing;
+using Kaniko.Executor.Planning;
+using Kaniko.Executor.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace Kaniko.Executor.Build;
+
+/// <summary>The whole build: plan, stages in order, assembly, push and the digest outputs.</summary>
+public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
+{
+    public async Task<Digest?> BuildAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(options.DockerfilePath))
+        {
+            throw new UsageException($"no Dockerfile at {options.DockerfilePath}: pass --dockerfile (relative to --context {options.ContextPath}, or absolute)");
+        }
+
+        var platform = options.CustomPlatform is null ? Platform.Host() : Platform.Parse(options.CustomPlatform);
+        var planOptions = new PlanOptions { TargetPlatform = new BuildPlatform(platform.Os, platform.Architecture, platform.Variant ?? string.Empty) };
+        var dockerfileText = await File.ReadAllTextAsync(options.DockerfilePath, cancellationToken).ConfigureAwait(false);
+        var plan = BuildPlanner.Plan(dockerfileText, options.DockerfilePath, options.BuildArgs, options.Target, planOptions);
+        if (options.DryRun)
+        {
+            await Console.Out.WriteAsync(PlanPrinter.Print(plan)).ConfigureAwait(false);
+            return null;
+        }
+
+        var destinations = options.Destinations.Select(ParseDestination).ToList();
+        if (!options.NoPush && destinations.Count == 0)
+        {
+            throw new UsageException("no --destination given: name where to push the image, or pass --no-push");
+        }
+
+        var workspace = BuildWorkspace.Create(options);
+        try
+        {
+            string? pushToken = null;
+            if (options.RegistryProxy is not null && !options.NoPush)
+            {
+                pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, cancellationToken).ConfigureAwait(false);
+                Log.ClaimedPushToken(logger, options.RegistryProxy.ToString());
+            }
+
+            using var client = new RegistryClient(ClientOptions(pushToken), logger);
+            if (!options.NoPush && !options.SkipPushPermissionCheck)
+            {
+                foreach (var destination in destinations)
+                {
+                    await client.CheckPushPermissionAsync(destination, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var image = await BuildStagesAsync(plan, client, workspace, platform, cancellationToken).ConfigureAwait(false);
+            var oci = options.ImageFormat switch
+            {
+                ImageFormat.Oci => true,
+                ImageFormat.Docker => false,
+                _ => image.ManifestMediaType == MediaTypes.OciManifest,
+            };
+            var created = options.Reproducible ? DateTimeOffset.UnixEpoch : DateTimeOffset.UtcNow;
+            var assembled = ImageAssembler.Assemble(image, oci, options.Labels, created);
+
+            if (options.NoPush)
+            {
+                Log.NotPushed(logger, assembled.ManifestDigest.ToString(), assembled.Layers.Count);
+            }
+            else
+            {
+                var publisher = new ImagePublisher(client);
+                foreach (var destination in destinations)
+                {
+                    await publisher.PushAsync(assembled, destination, cancellationToken).ConfigureAwait(false);
+                    Log.Pushed(logger, destination.ToString(), assembled.ManifestDigest.ToString());
+                }
+            }
+
+            await WriteDigestFilesAsync(assembled.ManifestDigest, destinations, cancellationToken).ConfigureAwait(false);
+            return assembled.ManifestDigest;
+        }
+        finally
+        {
+            workspace.Dispose();
+        }
+    }
+
+    private async Task<StageImage> BuildStagesAsync(BuildPlan plan, RegistryClient client, BuildWorkspace workspace, Platform platform, CancellationToken cancellationToken)
+    {
+        var root = options.RootPath;
+        var extraIgnored = new List<string>(options.IgnorePaths);
+        if (options.IsContainerMode)
+        {
+            extraIgnored.Add(options.KanikoDir);
+        }
+
+        var ignore = IgnoreList.Create(root, extraIgnored, readMountInfo: options.IsContainerMode);
+        PrepareRoot(root, ignore);
+
+        var loader = new BaseImageLoader(client, workspace.BlobsDirectory, platform);
+        var built = new Dictionary<int, StageImage>();
+        var copySources = new Dictionary<string, CopySource>(StringComparer.Ordinal);
+        var context = CreateContextSource();
+        var needed = plan.Stages.Where(s => s.IsNeeded).ToList();
+        var firstStage = true;
+        StageImage? last = null;
+
+        foreach (var stage in plan.Stages)
+        {
+            var stageName = stage.Name ?? stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!stage.IsNeeded)
+            {
+                Log.SkippingStage(logger, stageName);
+                continue;
+            }
+
+            StageImage baseImage;
+            if (stage.BaseStageIndex is int baseIndex)
+            {
+                baseImage = built[baseIndex];
+            }
+            else if (stage.BaseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase))
+            {
+                baseImage = StageImage.Scratch(platform);
+            }
+            else
+            {
+                Log.BaseImage(logger, stageName, stage.BaseImage);
+                baseImage = await loader.PullAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!firstStage)
+            {
+                RootCleaner.DeleteAllExceptIgnored(root, ignore);
+            }
+
+            firstStage = false;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await BaseImageLoader.ExtractAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
+            Log.Unpacked(logger, baseImage.Layers.Count, stage.BaseImage, started.Elapsed.TotalSeconds);
+
+            var snapshotter = new Snapshotter(root, ignore, new SnapshotOptions(Reproducible: options.Reproducible));
+            await snapshotter.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            var services = new StageServices(
+                root,
+                new Filesystem.RootFs(root),
+                ignore,
+                snapshotter,
+                new RunLauncher(root),
+                workspace.LayersDirectory,
+                context,
+                (from, ct) => ResolveCopyFromAsync(from, stage, plan, copySources, loader, workspace, ct),
+                SourcePattern.Matches,
+                plan.EscapeChar,
+                options.BuildArgs,
+                plan.GlobalArgs,
+                plan.Platforms,
+                () => options.Reproducible ? null : DateTimeOffset.UtcNow,
+                options.IsContainerMode ? new ExecutorFolderGuard(options.KanikoDir, workspace.Path) : null,
+                logger);
+            var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
+                with { ManifestMediaType = baseImage.ManifestMediaType, Source = baseImage.Source };
+            built[stage.Index] = image;
+            last = image;
+
+            if (needed.Any(s => s.Index > stage.Index && s.DependsOn.Contains(stage.Index) && s.BaseStageIndex != stage.Index))
+            {
+                Log.KeepingStage(logger, stageName);
+                var stash = Path.Combine(workspace.StagesDirectory, stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                StageStash.Save(root, ignore, stash);
+                var source = new CopySource($"stage {stageName}", stash, null);
+                copySources[stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)] = source;
+                if (stage.Name is not null)
+                {
+                    copySources[stage.Name.ToLowerInvariant()] = source;
+                }
+            }
+        }
+
+        return last ?? throw new InvalidOperationException("the Dockerfile has no stage to build");
+    }
+
+    /// <summary>COPY --from: an earlier stage by name or index, else an image pulled and unpacked aside.</summary>
+    private async Task<CopySource> ResolveCopyFromAsync(
+        string from, Stage current, BuildPlan plan, Dictionary<string, CopySource> sources, BaseImageLoader loader, BuildWorkspace workspace, CancellationToken cancellationToken)
+    {
+        var key = from.ToLowerInvariant();
+        if (sources.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        if (plan.Stages.Any(s => s.Index < current.Index && (string.Equals(s.Name, from, StringComparison.OrdinalIgnoreCase) || s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) == from)))
+        {
+            throw new InvalidOperationException($"stage '{from}' was not kept for COPY --from; this is a bug in the planner");
+        }
+
+        var image = await loader.PullAsync(from, cancellationToken).ConfigureAwait(false);
+        var directory = Path.Combine(workspace.StagesDirectory, "image-" + sources.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(directory);
+        await BaseImageLoader.ExtractAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+        var source = new CopySource($"image {from}", directory, null);
+        sources[key] = source;
+        return source;
+    }
+
+    private void PrepareRoot(string root, IgnoreList ignore)
+    {
+        if (options.IsContainerMode)
+        {
+            if (options.CleanRoot)
+            {
+                Log.CleaningRoot(logger);
+                RootCleaner.DeleteAllExceptIgnored(root, ignore);
+            }
+
+            return;
+        }
+
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            throw new UsageException($"--root {root} is not empty: give a new or empty folder (the build replaces everything in it)");
+        }
+
+        Directory.CreateDirectory(root);
+    }
+
+    private CopySource CreateContextSource()
+    {
+        if (!Directory.Exists(options.ContextPath))
+        {
+            throw new UsageException($"the build context {options.ContextPath} does not exist: pass --context DIR");
+        }
+
+        var ignoreFile = DockerIgnoreFile.Load(options.ContextPath, options.DockerfilePath);
+        return new CopySource("the build context", options.ContextPath, ignoreFile.IsExcluded);
+    }
+
+    private RegistryClientOptions ClientOptions(string? pushToken) => new()
+    {
+        AllInsecure = options.Insecure || options.InsecurePull,
+        InsecureRegistries = options.InsecureRegistries,
+        SkipTlsVerify = options.SkipTlsVerify,
+        RegistryProxy = options.RegistryProxy,
+        PushToken = pushToken,
+        Retries = Math.Max(3, Math.Max(options.PushRetry, options.ImageDownloadRetry)),
+    };
+
+    private static ImageReference ParseDestination(string text) =>
+        ImageReference.TryParse(text, out var reference) && reference is not null
+            ? reference
+            : throw new UsageException($"--destination '{text}' is not a valid image reference (e.g. registry.example.com/group/app:1.0)");
+
+    private async Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
+    {
+        if (options.DigestFile is { } digestFile)
+        {
+            await AtomicFile.WriteAsync(digestFile, digest.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.ImageNameWithDigestFile is { } nameFile)
+        {
+            var lines = destinations.Select(d => $"{d.RepositoryName}@{digest}\n");
+            await AtomicFile.WriteAsync(nameFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.ImageNameTagWithDigestFile is { } tagFile)
+        {
+            var lines = destinations.Select(d => $"{d.RepositoryName}:{d.Tag ?? "latest"}@{digest}\n");
+            await AtomicFile.WriteAsync(tagFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace Kaniko.Executor.Build;
+
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "[{Stage}] {Number}/{Count} {Instruction}")]
+    public static partial void Step(ILogger logger, string stage, int number, int count, string instruction);
+
+    [LoggerMessage(101, LogLevel.Information, "Running: {Command}")]
+    public static partial void Running(ILogger logger, string command);
+
+    [LoggerMessage(102, LogLevel.Information, "Base image for stage {Stage}: {Image}")]
+    public static partial void BaseImage(ILogger logger, string stage, string image);
+
+    [LoggerMessage(103, LogLevel.Information, "Unpacked {LayerCount} layers of {Image} in {Seconds:0.00} s")]
+    public static partial void Unpacked(ILogger logger, int layerCount, string image, double seconds);
+
+    [LoggerMessage(104, LogLevel.Information, "Skipping stage {Stage}: the target does not need it")]
+    public static partial void SkippingStage(ILogger logger, string stage);
+
+    [LoggerMessage(105, LogLevel.Information, "Pushed {Destination}@{Digest}")]
+    public static partial void Pushed(ILogger logger, string destination, string digest);
+
+    [LoggerMessage(106, LogLevel.Information, "Built image {Digest} ({LayerCount} layers); not pushed (--no-push)")]
+    public static partial void NotPushed(ILogger logger, string digest, int layerCount);
+
+    [LoggerMessage(107, LogLevel.Information, "Keeping the files of stage {Stage} for a later COPY --from")]
+    public static partial void KeepingStage(ILogger logger, string stage);
+
+    [LoggerMessage(108, LogLevel.Information, "Claimed the push capability from the credential proxy at {Proxy}")]
+    public static partial void ClaimedPushToken(ILogger logger, string proxy);
+
+    [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
+    public static partial void CleaningRoot(ILogger logger);
+}

@@ -1,0 +1,208 @@
+using Kaniko.Executor.Build.Handlers;
+using Kaniko.Executor.Build.Run;
+using Kaniko.Executor.Dockerfile.Expansion;
+using Kaniko.Executor.Dockerfile.Instructions;
+using Kaniko.Executor.Image;
+using Kaniko.Executor.Planning;
+
+namespace Kaniko.Executor.Build;
+
+/// <summary>Runs one stage's instructions over a prepared root and returns the stage's image.</summary>
+public sealed class StageExecutor(StageServices services)
+{
+    private readonly UserResolver _users = new(path => ReadRootFile(services, path));
+
+    public async Task<StageImage> ExecuteAsync(Stage stage, StageImage baseImage, CancellationToken cancellationToken)
+    {
+        var state = new StageState(baseImage);
+        foreach (var (name, value) in PredefinedArgs.ProxyValues(services.BuildArgs))
+        {
+            state.SetArg(name, value);
+        }
+
+        var count = stage.Instructions.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var written = stage.Instructions[i];
+            Log.Step(services.Logger, stage.Name ?? stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), i + 1, count, written.Text.Trim());
+            var instruction = written.Expand(new ShellWordExpander(services.EscapeChar, state.ExpansionVariables()));
+            try
+            {
+                await ApplyAsync(instruction, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+            {
+                throw new BuildException(written.Location, written.Text.Trim(), e.Message, e);
+            }
+        }
+
+        return state.ToImage();
+    }
+
+    private async Task ApplyAsync(Instruction instruction, StageState state, CancellationToken cancellationToken)
+    {
+        switch (instruction)
+        {
+            case RunInstruction run:
+                await RunAsync(run, state, cancellationToken).ConfigureAwait(false);
+                break;
+            case CopyInstruction copy:
+                await CopyAsync(copy, state, cancellationToken).ConfigureAwait(false);
+                break;
+            case WorkdirInstruction workdir:
+                await WorkdirAsync(workdir, state, cancellationToken).ConfigureAwait(false);
+                break;
+            case ArgInstruction arg:
+                DeclareArgs(arg, state);
+                state.AddHistory(History(instruction));
+                break;
+            default:
+                if (!ConfigHandler.TryApply(instruction, state))
+                {
+                    throw new InvalidOperationException($"the instruction is not supported here ({instruction.GetType().Name})");
+                }
+
+                state.AddHistory(History(instruction));
+                break;
+        }
+    }
+
+    private async Task RunAsync(RunInstruction run, StageState state, CancellationToken cancellationToken)
+    {
+        if (run.Mounts.Count > 0)
+        {
+            throw new InvalidOperationException("RUN --mount is not supported yet; remove the flag or run the step without it");
+        }
+
+        var argv = RunArguments(run, state);
+        var user = _users.Resolve(state.Config.Config.User, withSupplementaryGroups: true);
+        new RootWriter(services.RootFs).CreateDirectories(state.WorkingDirectory, UserResolver.Root);
+        var before = services.FolderGuard?.Fingerprint();
+        Log.Running(services.Logger, string.Join(' ', argv));
+        var exitCode = await services.Launcher.RunAsync(
+            new RunRequest(argv, state.RunEnvironment(), state.WorkingDirectory, user.Uid, user.Gid, user.SupplementaryGroups),
+            cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"the command returned a non-zero code: {exitCode}");
+        }
+
+        if (services.FolderGuard is { } guard && guard.Fingerprint() != before)
+        {
+            throw new InvalidOperationException(
+                "the step wrote into the executor's own folder, which is never part of the image, so the content would be lost. " +
+                "Move the executor's folder elsewhere (KANIKO_DIR or --kaniko-dir) or write to another path.");
+        }
+
+        var layer = await services.Snapshotter.TakeSnapshotAsync(services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        var history = new HistoryEntry
+        {
+            Created = services.Now(),
+            CreatedBy = HistoryText.ForRun(argv, state.Args, run.Command.IsShellForm),
+            Comment = "buildkit.dockerfile.v0",
+        };
+        AddLayerOrHistory(state, layer, history);
+    }
+
+    private static IReadOnlyList<string> RunArguments(RunInstruction run, StageState state)
+    {
+        if (!run.Command.IsShellForm)
+        {
+            return run.Command.Arguments;
+        }
+
+        var script = run.Command.Arguments[0];
+        if (run.Heredocs.Count == 1 && script.TrimStart().StartsWith("<<", StringComparison.Ordinal))
+        {
+            // RUN <<EOF: the heredoc is the script.
+            return [.. state.Shell, run.Heredocs[0].Content];
+        }
+
+        if (run.Heredocs.Count > 0)
+        {
+            // Heredocs feed commands of the script: hand the shell the whole text, bodies included.
+            var text = new System.Text.StringBuilder(script);
+            foreach (var heredoc in run.Heredocs)
+            {
+                text.Append('\n').Append(heredoc.Content);
+                if (!heredoc.Content.EndsWith('\n'))
+                {
+                    text.Append('\n');
+                }
+
+                text.Append(heredoc.Name);
+            }
+
+            script = text.ToString();
+        }
+
+        return [.. state.Shell, script];
+    }
+
+    private async Task CopyAsync(CopyInstruction copy, StageState state, CancellationToken cancellationToken)
+    {
+        if (copy.IsAdd && copy.Sources.Any(s => s.Contains("://", StringComparison.Ordinal) || s.StartsWith("git@", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("ADD from a URL or git repository is not supported yet; download the file in a RUN step or into the context");
+        }
+
+        var source = copy.From is null
+            ? services.Context
+            : await services.ResolveCopyFrom(copy.From, cancellationToken).ConfigureAwait(false);
+        var handler = new CopyHandler(services.RootFs, services.Ignore, _users);
+        var written = handler.Execute(copy, source, state.WorkingDirectory, services.GlobMatch);
+        var layer = await services.Snapshotter.TakeSnapshotOfPathsAsync(written, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        AddLayerOrHistory(state, layer, History(copy));
+    }
+
+    private async Task WorkdirAsync(WorkdirInstruction workdir, StageState state, CancellationToken cancellationToken)
+    {
+        var path = CopyHandler.CombineInside(state.WorkingDirectory, workdir.Path);
+        state.UpdateContainerConfig(c => c with { WorkingDir = path });
+        var created = new RootWriter(services.RootFs).CreateDirectories(path, UserResolver.Root);
+        var layer = created is null
+            ? null
+            : await services.Snapshotter.TakeSnapshotOfPathsAsync([created], services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        AddLayerOrHistory(state, layer, History(workdir));
+    }
+
+    private void DeclareArgs(ArgInstruction arg, StageState state)
+    {
+        foreach (var declaration in arg.Arguments)
+        {
+            // --build-arg wins, then the default written here, then a global ARG of that name, then the builder's own value.
+            var value = services.BuildArgs.TryGetValue(declaration.Name, out var given) ? given
+                : declaration.DefaultValue
+                ?? (services.InheritedArgs.TryGetValue(declaration.Name, out var inherited) ? inherited : null)
+                ?? PredefinedArgs.DefaultValue(declaration.Name, services.BuildArgs, services.Platforms);
+            if (value is not null)
+            {
+                state.SetArg(declaration.Name, value);
+            }
+        }
+    }
+
+    private static void AddLayerOrHistory(StageState state, LayerFile? layer, HistoryEntry history)
+    {
+        if (layer is null)
+        {
+            state.AddHistory(history);
+            return;
+        }
+
+        state.AddLayer(new ImageLayer(layer.Descriptor, layer.DiffId, layer.Path), history);
+    }
+
+    private HistoryEntry History(Instruction instruction) => new()
+    {
+        Created = services.Now(),
+        CreatedBy = HistoryText.ForInstruction(instruction),
+        Comment = "buildkit.dockerfile.v0",
+    };
+
+    private static string? ReadRootFile(StageServices services, string pathInsideRoot)
+    {
+        var hostPath = services.RootFs.Resolve(pathInsideRoot, followFinalSymlink: true);
+        return File.Exists(hostPath) ? File.ReadAllText(hostPath) : null;
+    }
+}

@@ -1,0 +1,28 @@
+using Kaniko.Executor.Image;
+using Kaniko.Executor.Registry;
+
+namespace Kaniko.Executor.Build;
+
+/// <summary>A layer blob held on local disk, in the order the image stacks it.</summary>
+public sealed record ImageLayer(Descriptor Descriptor, Digest DiffId, string Path);
+
+/// <summary>An image as the builder knows it: config plus local layers. Base images and built stages alike.</summary>
+public sealed record StageImage(ImageConfig Config, IReadOnlyList<ImageLayer> Layers)
+{
+    /// <summary>The reference a base image was pulled from; null for scratch and built stages.</summary>
+    public ImageReference? Source { get; init; }
+
+    /// <summary>The manifest media type of the base image (decides the output format in auto mode).</summary>
+    public string? ManifestMediaType { get; init; }
+
+    public static StageImage Scratch(Platform platform) => new(
+        new ImageConfig
+        {
+            Architecture = platform.Architecture,
+            Os = platform.Os,
+            Variant = platform.Variant,
+            RootFs = new RootFs("layers", []),
+            History = [],
+        },
+        []);
+}

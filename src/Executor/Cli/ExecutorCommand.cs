@@ -1,0 +1,208 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Kaniko.Executor.Cli;
+
+/// <summary>The kaniko-compatible command line: a kaniko user switches by changing the image name.</summary>
+public sealed class ExecutorCommand
+{
+    public const string KanikoDirVariable = "KANIKO_DIR";
+    public const string RegistryProxyVariable = "KANIKO_REGISTRY_PROXY";
+
+    private readonly Option<string> _context = new("--context", "-c")
+    {
+        Description = "Build context: a local directory (dir:// prefix accepted).",
+        DefaultValueFactory = _ => "/workspace/",
+    };
+
+    private readonly Option<string> _dockerfile = new("--dockerfile", "-f")
+    {
+        Description = "Path to the Dockerfile, relative to the context unless absolute.",
+        DefaultValueFactory = _ => "Dockerfile",
+    };
+
+    private readonly Option<string[]> _destination = new("--destination", "-d")
+    {
+        Description = "Image reference to push to (repeatable).",
+    };
+
+    private readonly Option<string[]> _buildArg = new("--build-arg")
+    {
+        Description = "ARG value as NAME=VALUE, or NAME to take it from the environment (repeatable).",
+    };
+
+    private readonly Option<string?> _target = new("--target") { Description = "The stage to build (default: the last)." };
+    private readonly Option<bool> _noPush = new("--no-push") { Description = "Build, but push nowhere." };
+    private readonly Option<bool> _dryRun = new("--dryrun") { Description = "Print the planned stages and instructions, build nothing." };
+    private readonly Option<string?> _digestFile = new("--digest-file") { Description = "Write the image digest to this file." };
+    private readonly Option<string?> _imageNameWithDigestFile = new("--image-name-with-digest-file") { Description = "Write NAME@DIGEST of each destination to this file." };
+    private readonly Option<string?> _imageNameTagWithDigestFile = new("--image-name-tag-with-digest-file") { Description = "Write NAME:TAG@DIGEST of each destination to this file." };
+    private readonly Option<bool> _insecure = new("--insecure") { Description = "Push to registries over plain HTTP." };
+    private readonly Option<bool> _insecurePull = new("--insecure-pull") { Description = "Pull from registries over plain HTTP." };
+    private readonly Option<string[]> _insecureRegistry = new("--insecure-registry") { Description = "A registry (host[:port]) to use over plain HTTP (repeatable)." };
+    private readonly Option<bool> _skipTlsVerify = new("--skip-tls-verify") { Description = "Do not verify registry certificates." };
+    private readonly Option<string?> _registryProxy = new("--registry-proxy") { Description = $"Send all registry traffic through this credential proxy URL (also ${RegistryProxyVariable})." };
+    private readonly Option<string?> _customPlatform = new("--custom-platform") { Description = "Platform to build for, os/arch[/variant]." };
+    private readonly Option<string[]> _label = new("--label") { Description = "Label to add to the image, KEY=VALUE (repeatable)." };
+    private readonly Option<string> _imageFormat = new("--image-format") { Description = "Manifest format: docker, oci, or auto (follow the base image).", DefaultValueFactory = _ => "auto" };
+    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff.", DefaultValueFactory = _ => 0 };
+    private readonly Option<bool> _skipPushPermissionCheck = new("--skip-push-permission-check") { Description = "Do not check at start that the destinations accept a push." };
+    private readonly Option<string?> _root = new("--root") { Description = "Build in this folder instead of / (RUN steps are chrooted there)." };
+    private readonly Option<string?> _kanikoDir = new("--kaniko-dir") { Description = $"The executor's own folder, never part of the image (also ${KanikoDirVariable})." };
+    private readonly Option<string[]> _ignorePath = new("--ignore-path") { Description = "A path to leave out of snapshots (repeatable)." };
+    private readonly Option<bool> _cleanRoot = new("--clean-root") { Description = "Delete the container's own files before the first stage (container mode).", DefaultValueFactory = _ => true };
+    private readonly Option<bool> _reproducible = new("--reproducible") { Description = "Strip timestamps so equal input gives equal digests." };
+    private readonly Option<string> _verbosity = new("--verbosity", "-v") { Description = "Log level: panic, fatal, error, warn, info, debug, trace.", DefaultValueFactory = _ => "info" };
+
+    // Accepted for kaniko compatibility; their behaviour is the default here or not applicable.
+    private readonly Option<bool> _useNewRun = new("--use-new-run") { Description = "Accepted for compatibility (snapshots are always incremental)." };
+    private readonly Option<bool> _cleanup = new("--cleanup") { Description = "Accepted for compatibility." };
+    private readonly Option<bool> _force = new("--force") { Description = "Accepted for compatibility." };
+
+    public RootCommand Build(Func<Func<ExecutorOptions>, CancellationToken, Task<int>> run)
+    {
+        var command = new RootCommand("executor: builds a container image from a Dockerfile without a Docker daemon, and pushes it.");
+        foreach (Option option in new Option[]
+        {
+            _context, _dockerfile, _destination, _buildArg, _target, _noPush, _dryRun, _digestFile,
+            _imageNameWithDigestFile, _imageNameTagWithDigestFile, _insecure, _insecurePull, _insecureRegistry,
+            _skipTlsVerify, _registryProxy, _customPlatform, _label, _imageFormat, _pushRetry, _imageDownloadRetry,
+            _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
+            _useNewRun, _cleanup, _force,
+        })
+        {
+            command.Options.Add(option);
+        }
+
+        // Options are read inside the action so that a usage mistake is reported as one, not as a crash.
+        command.SetAction((result, cancellationToken) => run(() => ToOptions(result), cancellationToken));
+        return command;
+    }
+
+    private ExecutorOptions ToOptions(ParseResult result)
+    {
+        var root = result.GetValue(_root);
+        var rootPath = string.IsNullOrEmpty(root) ? "/" : Path.GetFullPath(root);
+        var context = StripScheme(result.GetValue(_context)!);
+        var dockerfile = result.GetValue(_dockerfile)!;
+        var dockerfilePath = Path.IsPathRooted(dockerfile) ? dockerfile : Path.Combine(context, dockerfile);
+        var proxy = result.GetValue(_registryProxy) ?? Environment.GetEnvironmentVariable(RegistryProxyVariable);
+
+        return new ExecutorOptions
+        {
+            ContextPath = Path.GetFullPath(context),
+            DockerfilePath = Path.GetFullPath(dockerfilePath),
+            Destinations = result.GetValue(_destination) ?? [],
+            BuildArgs = ParseBuildArgs(result.GetValue(_buildArg) ?? []),
+            Target = result.GetValue(_target),
+            NoPush = result.GetValue(_noPush),
+            DryRun = result.GetValue(_dryRun),
+            DigestFile = result.GetValue(_digestFile),
+            ImageNameWithDigestFile = result.GetValue(_imageNameWithDigestFile),
+            ImageNameTagWithDigestFile = result.GetValue(_imageNameTagWithDigestFile),
+            Insecure = result.GetValue(_insecure),
+            InsecurePull = result.GetValue(_insecurePull),
+            InsecureRegistries = (result.GetValue(_insecureRegistry) ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            SkipTlsVerify = result.GetValue(_skipTlsVerify),
+            RegistryProxy = string.IsNullOrEmpty(proxy) ? null : ParseProxyUrl(proxy),
+            CustomPlatform = result.GetValue(_customPlatform),
+            Labels = ParsePairs(result.GetValue(_label) ?? [], "--label"),
+            ImageFormat = ParseImageFormat(result.GetValue(_imageFormat)!),
+            PushRetry = result.GetValue(_pushRetry),
+            ImageDownloadRetry = result.GetValue(_imageDownloadRetry),
+            SkipPushPermissionCheck = result.GetValue(_skipPushPermissionCheck),
+            RootPath = rootPath,
+            KanikoDir = ResolveKanikoDir(result.GetValue(_kanikoDir), rootPath),
+            IgnorePaths = result.GetValue(_ignorePath) ?? [],
+            CleanRoot = result.GetValue(_cleanRoot),
+            Reproducible = result.GetValue(_reproducible),
+            Verbosity = result.GetValue(_verbosity)!,
+        };
+    }
+
+    private static string StripScheme(string context) =>
+        context.StartsWith("dir://", StringComparison.Ordinal) ? context["dir://".Length..] : context;
+
+    private static Uri ParseProxyUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new UsageException($"--registry-proxy: '{text}' is not an http(s) URL, e.g. http://127.0.0.1:5050");
+
+    private static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => ImageFormat.Auto,
+        "docker" => ImageFormat.Docker,
+        "oci" => ImageFormat.Oci,
+        _ => throw new UsageException($"--image-format: '{text}' is not one of docker, oci, auto"),
+    };
+
+    /// <summary>
+    /// The executor's folder: --kaniko-dir, else KANIKO_DIR, else the folder the binary lives in when it
+    /// runs as its own container's root, else a fresh folder outside the build root.
+    /// </summary>
+    private static string ResolveKanikoDir(string? flag, string rootPath)
+    {
+        var configured = flag ?? Environment.GetEnvironmentVariable(KanikoDirVariable);
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        if (rootPath == "/")
+        {
+            return AppContext.BaseDirectory.TrimEnd('/');
+        }
+
+        return Path.Combine(Path.GetTempPath(), $"kaniko-{Environment.ProcessId}");
+    }
+
+    private static Dictionary<string, string> ParseBuildArgs(IEnumerable<string> values)
+    {
+        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals == 0)
+            {
+                throw new UsageException($"--build-arg '{value}': the name before '=' is empty");
+            }
+
+            if (equals < 0)
+            {
+                // Docker semantics: a bare name takes its value from the environment, if set.
+                var fromEnvironment = Environment.GetEnvironmentVariable(value);
+                if (fromEnvironment is not null)
+                {
+                    args[value] = fromEnvironment;
+                }
+
+                continue;
+            }
+
+            args[value[..equals]] = value[(equals + 1)..];
+        }
+
+        return args;
+    }
+
+    private static Dictionary<string, string> ParsePairs(IEnumerable<string> values, string flag)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new UsageException($"{flag} '{value}': expected KEY=VALUE");
+            }
+
+            pairs[value[..equals]] = value[(equals + 1)..];
+        }
+
+        return pairs;
+    }
+}
+
+/// <summary>A mistake in how the executor was called; the message says which flag and what to write.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,72 @@
+namespace Kaniko.Executor.Cli;
+
+public enum ImageFormat
+{
+    /// <summary>Follow the base image (Docker schema 2 for scratch), as kaniko does.</summary>
+    Auto,
+    Docker,
+    Oci,
+}
+
+/// <summary>Everything the command line says about one build, parsed once.</summary>
+public sealed record ExecutorOptions
+{
+    public required string ContextPath { get; init; }
+
+    public required string DockerfilePath { get; init; }
+
+    public IReadOnlyList<string> Destinations { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    public string? Target { get; init; }
+
+    public bool NoPush { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public string? DigestFile { get; init; }
+
+    public string? ImageNameWithDigestFile { get; init; }
+
+    public string? ImageNameTagWithDigestFile { get; init; }
+
+    public bool Insecure { get; init; }
+
+    public bool InsecurePull { get; init; }
+
+    public IReadOnlySet<string> InsecureRegistries { get; init; } = new HashSet<string>();
+
+    public bool SkipTlsVerify { get; init; }
+
+    public Uri? RegistryProxy { get; init; }
+
+    public string? CustomPlatform { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public ImageFormat ImageFormat { get; init; } = ImageFormat.Auto;
+
+    public int PushRetry { get; init; }
+
+    public int ImageDownloadRetry { get; init; }
+
+    public bool SkipPushPermissionCheck { get; init; }
+
+    /// <summary>The root the image is built in: "/" in a container of its own, a folder in development.</summary>
+    public string RootPath { get; init; } = "/";
+
+    /// <summary>The executor's own folder (kaniko's /kaniko): never part of the image.</summary>
+    public required string KanikoDir { get; init; }
+
+    public IReadOnlyList<string> IgnorePaths { get; init; } = [];
+
+    /// <summary>Delete the container's own files before the first stage (container mode only).</summary>
+    public bool CleanRoot { get; init; } = true;
+
+    public bool Reproducible { get; init; }
+
+    public string Verbosity { get; init; } = "info";
+
+    public bool IsContainerMode => RootPath == "/";
+}
