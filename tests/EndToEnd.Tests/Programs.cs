@@ -23,7 +23,22 @@ internal static class Programs
         return await ProcessRunner.RunAsync("env", ["-i", .. cleanEnvironment, "dotnet", Dll("executor"), .. arguments], options, cancellationToken);
     }
 
-    public static string Dll(string name) => Path.Combine(AppContext.BaseDirectory, name + ".dll");
+    /// <summary>
+    /// A program's dll in its own build output (same configuration as the tests): next to its own
+    /// deps.json, unlike the copy in the test folder, which lacks the program's package assemblies.
+    /// </summary>
+    public static string Dll(string name)
+    {
+        var project = name switch
+        {
+            "executor" => "Executor",
+            "credproxy" => "CredProxy",
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not one of our programs"),
+        };
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
+        var path = Path.Combine(Kaniko.TestKit.TestBed.RepoRoot, "src", project, "bin", configuration, "net10.0", name + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution first", path);
+    }
 }
 
 /// <summary>A running credproxy, started with the given environment; its listening address is read from stdout.</summary>
