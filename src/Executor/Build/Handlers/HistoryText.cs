@@ -16,5 +16,11 @@ internal static class HistoryText
         return $"RUN {prefix}{command} # buildkit";
     }
 
-    public static string ForInstruction(Instruction instruction) => instruction.Text.Trim();
+    /// <summary>ENV and LABEL are written from their values (one line, as BuildKit does); others as written, continuations joined.</summary>
+    public static string ForInstruction(Instruction instruction) => instruction switch
+    {
+        EnvInstruction env => "ENV " + string.Join(' ', env.Variables.Select(v => $"{v.Key}={v.Value}")),
+        LabelInstruction label => "LABEL " + string.Join(' ', label.Labels.Select(l => $"{l.Key}={l.Value}")),
+        _ => string.Join(' ', instruction.Text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)),
+    };
 }

@@ -58,7 +58,10 @@ public sealed class RunLauncher(string rootPath)
         return process.ExitCode;
     }
 
-    /// <summary>How to start this same program again: the apphost or AOT binary, or dotnet plus the dll.</summary>
+    /// <summary>
+    /// How to start this same program again: dotnet plus the dll in development, else /proc/self/exe, which
+    /// still works after the build root replaced (or deleted) the file the executor was started from.
+    /// </summary>
     private static (string Program, IReadOnlyList<string> Prefix) SelfInvocation()
     {
         var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("the executor cannot find its own binary");
@@ -67,6 +70,6 @@ public sealed class RunLauncher(string rootPath)
             return (processPath, [Path.Combine(AppContext.BaseDirectory, "executor.dll")]);
         }
 
-        return (processPath, []);
+        return ("/proc/self/exe", []);
     }
 }

@@ -1,0 +1,65 @@
+using Kaniko.TestKit;
+
+namespace Kaniko.EndToEnd.Tests.ContainerMode;
+
+/// <summary>
+/// The executor as it runs in production: the static binary as PID 1 of a container whose root it may
+/// overwrite, started by scripts/testbed/run-as-container.sh over an "executor image" root folder.
+/// </summary>
+internal static class ExecutorContainer
+{
+    private static readonly SemaphoreSlim _buildGate = new(1, 1);
+    private static string? _binary;
+
+    /// <summary>The static executor, published once per test run (skipped when up to date).</summary>
+    public static async Task<string> StaticBinaryAsync(CancellationToken cancellationToken)
+    {
+        await _buildGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_binary is null)
+            {
+                var result = await ProcessRunner.RunAsync(
+                    Path.Combine(TestBed.RepoRoot, "scripts", "build-static-executor.sh"),
+                    [],
+                    new ProcessOptions { Timeout = TimeSpan.FromMinutes(15) },
+                    cancellationToken);
+                _binary = result.StandardOutput.Trim().Split('\n')[^1];
+            }
+
+            return _binary;
+        }
+        finally
+        {
+            _buildGate.Release();
+        }
+    }
+
+    /// <summary>An executor image: /kaniko/executor plus whatever files a customised image adds.</summary>
+    public static async Task<string> CreateImageRootAsync(TempDirectory work, IReadOnlyDictionary<string, string> extraFiles, CancellationToken cancellationToken)
+    {
+        var root = work.CreateSubdirectory("executor-image");
+        Directory.CreateDirectory(Path.Combine(root, "kaniko"));
+        File.Copy(await StaticBinaryAsync(cancellationToken), Path.Combine(root, "kaniko", "executor"));
+        foreach (var (path, content) in extraFiles)
+        {
+            var target = Path.Combine(root, path.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await File.WriteAllTextAsync(target, content, cancellationToken);
+            File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
+        }
+
+        return root;
+    }
+
+    /// <summary>Runs <c>/kaniko/executor ARGS</c> as PID 1 with the context bind-mounted at /workspace.</summary>
+    public static Task<ProcessResult> RunAsync(
+        string imageRoot, TempDirectory work, string contextDirectory, IEnumerable<string> executorArguments,
+        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAsync(
+            Path.Combine(TestBed.RepoRoot, "scripts", "testbed", "run-as-container.sh"),
+            ["--rootfs", imageRoot, "--work", work.Combine("container"), "--bind", $"{contextDirectory}:/workspace", "--",
+                "/kaniko/executor", "--context", "/workspace", .. executorArguments],
+            new ProcessOptions { Environment = environment, Timeout = TimeSpan.FromMinutes(5), CheckExitCode = false },
+            cancellationToken);
+}
