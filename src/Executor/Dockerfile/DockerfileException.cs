@@ -51,14 +51,14 @@ public sealed class DockerfileException : Exception
             text = $"{where}: {problem}";
         }
 
-        if (!string.IsNullOrEmpty(instruction))
-        {
-            text += $" (in \"{Shorten(instruction)}\")";
-        }
-
         if (!string.IsNullOrEmpty(hint))
         {
-            text += $"; {hint}";
+            text += $" ({hint})";
+        }
+
+        if (!string.IsNullOrEmpty(instruction))
+        {
+            text += $" in \"{Shorten(instruction)}\"";
         }
 
         return text;
