@@ -47,8 +47,11 @@ public sealed class DockerfileException : Exception
         var text = problem;
         if (location is not null)
         {
-            var where = column is int c ? $"{location.File}:{location.StartLine}:{c}" : $"{location.File}:{location.StartLine}";
-            text = $"{where}: {problem}";
+            text = $"{location.File}:{location.StartLine}: {problem}";
+            if (column is int c)
+            {
+                text += $" at column {c}";
+            }
         }
 
         if (!string.IsNullOrEmpty(hint))

@@ -289,4 +289,18 @@ public sealed class BuildPlannerTests
         Assert.False(plan.Stages[0].IsNeeded);
         Assert.Equal(1, plan.TargetStageIndex);
     }
+
+    [Fact]
+    public void Stage_args_resolve_build_arg_then_default_then_global_then_platform()
+    {
+        var plan = Plan("ARG GLOBAL=g\nARG BOTH=global\nFROM alpine\n", new() { ["BOTH"] = "cli", ["ONLY_CLI"] = "c" });
+
+        Assert.Equal("cli", plan.ResolveStageArg("BOTH", "default"));
+        Assert.Equal("default", plan.ResolveStageArg("OTHER", "default"));
+        Assert.Equal("g", plan.ResolveStageArg("GLOBAL", null));
+        Assert.Equal("c", plan.ResolveStageArg("ONLY_CLI", null));
+        Assert.Equal("amd64", plan.ResolveStageArg("TARGETARCH", null));
+        Assert.Null(plan.ResolveStageArg("NOTHING", null));
+        Assert.Null(plan.ResolveStageArg("HTTP_PROXY", null));
+    }
 }

@@ -405,7 +405,7 @@ internal static class LineParsers
             {
                 throw new DockerfileException(
                     $"{keyword} must have two arguments",
-                    hint: $"use {keyword} name=value (or {keyword} name value)");
+                    hint: $"use {keyword} name=value");
             }
 
             arguments.Add(rest[..split]);
