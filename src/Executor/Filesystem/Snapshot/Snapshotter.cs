@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kaniko.Executor.Filesystem.Native;
 using Kaniko.Executor.Filesystem.Snapshot;
 using Kaniko.Executor.Image;
@@ -33,11 +34,14 @@ public sealed class Snapshotter
     public Task InitializeAsync(CancellationToken ct) => Task.Run(
         () =>
         {
-            var statuses = Scan(InsidePath.Root, ct);
-            var baseline = new Dictionary<string, BaselineEntry>(statuses.Count, StringComparer.Ordinal);
-            foreach (var (path, status) in statuses)
+            var baseline = Scan(InsidePath.Root, ct);
+            if (_detector.NeedsHashes)
             {
-                baseline[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+                foreach (var path in baseline.Keys)
+                {
+                    ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(baseline, path);
+                    entry = entry with { Hash = HashIfNeeded(path, entry.Status) };
+                }
             }
 
             _baseline = baseline;
@@ -62,30 +66,24 @@ public sealed class Snapshotter
     {
         var baseline = RequireBaseline();
         var now = Scan(InsidePath.Root, ct);
-        var next = new Dictionary<string, BaselineEntry>(now.Count, StringComparer.Ordinal);
         var items = ChangeSet.Compute(
             now,
             baseline,
-            (path, old, status) =>
+            (string path, BaselineEntry? before, ref BaselineEntry current) =>
             {
-                bool changed;
-                UInt128 hash;
-                if (old is { } before)
+                if (before is not { } old)
                 {
-                    changed = _detector.IsChanged(before, status, _root.ToHostPath(path), out hash);
-                }
-                else
-                {
-                    changed = true;
-                    hash = HashIfNeeded(path, status);
+                    current = current with { Hash = HashIfNeeded(path, current.Status) };
+                    return true;
                 }
 
-                next[path] = new BaselineEntry(status, hash);
+                var changed = _detector.IsChanged(old, current.Status, _root.ToHostPath(path), out var hash);
+                current = current with { Hash = hash };
                 return changed;
             },
             StatusOf);
         var layer = items.Count == 0 ? null : new SnapshotLayerWriter(_root, _options).Write(items, outputDirectory, ct);
-        _baseline = next;
+        _baseline = now;
         return layer;
     }
 
@@ -111,7 +109,7 @@ public sealed class Snapshotter
             return null;
         }
 
-        var now = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
+        var now = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
             ct.ThrowIfCancellationRequested();
@@ -127,13 +125,12 @@ public sealed class Snapshotter
             }
         }
 
-        var updates = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
         var items = ChangeSet.Compute(
             now,
             before,
-            (path, old, status) =>
+            (string path, BaselineEntry? before, ref BaselineEntry current) =>
             {
-                updates[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+                current = current with { Hash = HashIfNeeded(path, current.Status) };
                 return true; // COPY output is always part of its layer, as in kaniko
             },
             StatusOf);
@@ -151,27 +148,27 @@ public sealed class Snapshotter
             }
         }
 
-        foreach (var item in items)
-        {
-            if (item.Kind == LayerItemKind.Entry && !updates.ContainsKey(item.Path))
-            {
-                updates[item.Path] = new BaselineEntry(item.Status, HashIfNeeded(item.Path, item.Status));
-            }
-        }
-
-        foreach (var (path, entry) in updates)
+        foreach (var (path, entry) in now)
         {
             baseline[path] = entry;
+        }
+
+        foreach (var item in items)
+        {
+            if (item.Kind == LayerItemKind.Entry && !now.ContainsKey(item.Path))
+            {
+                baseline[item.Path] = new BaselineEntry(item.Status, HashIfNeeded(item.Path, item.Status));
+            }
         }
 
         return layer;
     }
 
-    private Dictionary<string, FileStatus> Scan(string scope, CancellationToken ct)
+    private Dictionary<string, BaselineEntry> Scan(string scope, CancellationToken ct)
     {
-        var statuses = new Dictionary<string, FileStatus>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
-        new TreeScanner(_root, _ignore).Scan(scope, statuses, ct);
-        return statuses;
+        var entries = new Dictionary<string, BaselineEntry>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
+        new TreeScanner(_root, _ignore).Scan(scope, entries, ct);
+        return entries;
     }
 
     private FileStatus? StatusOf(string path) =>
