@@ -34,14 +34,12 @@ public sealed class Snapshotter
     public Task InitializeAsync(CancellationToken ct) => Task.Run(
         () =>
         {
+            var scanStart = NowNanoseconds();
             var baseline = Scan(InsidePath.Root, ct);
-            if (_detector.NeedsHashes)
+            foreach (var path in baseline.Keys)
             {
-                foreach (var path in baseline.Keys)
-                {
-                    ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(baseline, path);
-                    entry = entry with { Hash = HashIfNeeded(path, entry.Status) };
-                }
+                ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(baseline, path);
+                entry = WithHashes(path, entry, scanStart);
             }
 
             _baseline = baseline;
@@ -65,6 +63,7 @@ public sealed class Snapshotter
     private LayerFile? TakeSnapshot(string outputDirectory, CancellationToken ct)
     {
         var baseline = RequireBaseline();
+        var scanStart = NowNanoseconds();
         var now = Scan(InsidePath.Root, ct);
         var items = ChangeSet.Compute(
             now,
@@ -73,12 +72,17 @@ public sealed class Snapshotter
             {
                 if (before is not { } old)
                 {
-                    current = current with { Hash = HashIfNeeded(path, current.Status) };
+                    current = WithHashes(path, current, scanStart);
                     return true;
                 }
 
                 var changed = _detector.IsChanged(old, current.Status, _root.ToHostPath(path), out var hash);
                 current = current with { Hash = hash };
+                if (_detector.IsRacy(current.Status, scanStart))
+                {
+                    current = WithHashes(path, current, scanStart);
+                }
+
                 return changed;
             },
             StatusOf);
@@ -109,6 +113,7 @@ public sealed class Snapshotter
             return null;
         }
 
+        var scanStart = NowNanoseconds();
         var now = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
@@ -130,7 +135,7 @@ public sealed class Snapshotter
             before,
             (string path, BaselineEntry? before, ref BaselineEntry current) =>
             {
-                current = current with { Hash = HashIfNeeded(path, current.Status) };
+                current = WithHashes(path, current, scanStart);
                 return true; // COPY output is always part of its layer, as in kaniko
             },
             StatusOf);
@@ -157,7 +162,7 @@ public sealed class Snapshotter
         {
             if (item.Kind == LayerItemKind.Entry && !now.ContainsKey(item.Path))
             {
-                baseline[item.Path] = new BaselineEntry(item.Status, HashIfNeeded(item.Path, item.Status));
+                baseline[item.Path] = WithHashes(item.Path, new BaselineEntry(item.Status, default), scanStart);
             }
         }
 
@@ -174,8 +179,16 @@ public sealed class Snapshotter
     private FileStatus? StatusOf(string path) =>
         Posix.TryLStat(_root.ToHostPath(path), out var status) ? status : null;
 
-    private UInt128 HashIfNeeded(string path, in FileStatus status) =>
-        _detector.NeedsHashes ? ChangeDetector.Hash(_root.ToHostPath(path), status) : default;
+    /// <summary>The entry with the content hash full mode needs, or fast mode needs for a racy entry.</summary>
+    private BaselineEntry WithHashes(string path, in BaselineEntry entry, long scanStart)
+    {
+        var racy = _detector.IsRacy(entry.Status, scanStart);
+        return _detector.NeedsHashes || racy
+            ? new BaselineEntry(entry.Status, ChangeDetector.Hash(_root.ToHostPath(path), entry.Status), racy)
+            : entry with { Racy = false };
+    }
+
+    private static long NowNanoseconds() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
     private Dictionary<string, BaselineEntry> RequireBaseline() =>
         _baseline ?? throw new InvalidOperationException("InitializeAsync must record a baseline before a snapshot is taken");
