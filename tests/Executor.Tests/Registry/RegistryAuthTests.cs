@@ -52,3 +52,56 @@ public sealed class RegistryAuthTests : IAsyncLifetime
         Assert.DoesNotContain("wrong-password-xyz", e.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>A real docker-registry with token auth: bearer challenge, token endpoint, RS256 JWTs.</summary>
+public sealed class RegistryTokenAuthTests : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+    private readonly TokenServer _tokens = new();
+    private LocalRegistry _registry = null!;
+
+    public async Task InitializeAsync() => _registry = await LocalRegistry.StartAsync(htpasswd: false, _tokens, _timeout.Token);
+
+    public Task DisposeAsync()
+    {
+        _registry.Dispose();
+        _tokens.Dispose();
+        _timeout.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private RegistryClientOptions Options(RegistryCredential? credential) => new()
+    {
+        InsecureRegistries = new HashSet<string> { _registry.Host },
+        Retries = 0,
+        Credentials = credential is null ? null : new StaticCredentialSource(new Dictionary<string, RegistryCredential> { [_registry.Host] = credential }),
+    };
+
+    [Fact]
+    public async Task Pushes_mounts_and_pulls_with_bearer_tokens()
+    {
+        using var client = new RegistryClient(Options(new RegistryCredential(LocalRegistry.User, LocalRegistry.Password)));
+        var reference = ImageReference.Parse($"{_registry.Host}/token/app:1");
+        var image = TestImage.Create();
+        await client.CheckPushPermissionAsync(reference, _timeout.Token);
+        await RegistryClientTests.PushAsync(client, reference, image, _timeout.Token);
+        var other = ImageReference.Parse($"{_registry.Host}/token/other:1");
+        await RegistryClientTests.PushAsync(client, other, image, _timeout.Token);
+        var resolved = await client.ResolveImageAsync(other, Platform.Parse("linux/amd64"), _timeout.Token);
+        Assert.Equal(image.Digest, resolved.Reference.Digest);
+        Assert.Contains("repository:token/app:pull,push", _tokens.Scopes);
+        Assert.Contains("repository:token/app:pull", _tokens.Scopes);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_name_the_token_service_and_registry()
+    {
+        using var client = new RegistryClient(Options(new RegistryCredential(LocalRegistry.User, "bad-password-abc")));
+        var reference = ImageReference.Parse($"{_registry.Host}/token/app:1");
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(reference, _timeout.Token));
+        Assert.Equal(401, e.StatusCode);
+        Assert.Contains("token service", e.Message, StringComparison.Ordinal);
+        Assert.Contains(_registry.Host, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("bad-password-abc", e.ToString(), StringComparison.Ordinal);
+    }
+}
