@@ -181,6 +181,20 @@ public sealed class RegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blob_shorter_than_described_fails_without_retries_and_leaves_nothing()
+    {
+        var ct = _timeout.Token;
+        using var client = new RegistryClient(Options);
+        var bytes = new byte[100_000];
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(bytes), bytes.Length);
+        var reference = Ref("short/app:1");
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.PushBlobAsync(reference, blob, () => new MemoryStream(bytes, 0, 60_000), ct));
+        Assert.False(e.IsTransient);
+        Assert.Contains("only 60000 bytes", e.Message, StringComparison.Ordinal);
+        Assert.False(await client.BlobExistsAsync(reference, blob.Digest, ct));
+    }
+
+    [Fact]
     public async Task Push_permission_check_opens_and_cancels_an_upload()
     {
         var ct = _timeout.Token;

@@ -164,6 +164,53 @@ public sealed class RegistryFailureTests : IDisposable
         Assert.Equal(Digest.Sha256Of("{}"u8), digest);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("http://127.0.0.1:1/")]
+    public async Task Relative_upload_locations_are_resolved(string? proxy)
+    {
+        var content = "layer"u8.ToArray();
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(content), content.Length);
+        var stub = new StubHandler((request, _) => request.Method.Method switch
+        {
+            "HEAD" => new HttpResponseMessage(HttpStatusCode.NotFound),
+            "POST" => new HttpResponseMessage(HttpStatusCode.Accepted) { Headers = { Location = new Uri("/v2/team/app/blobs/uploads/abc?_state=s1", UriKind.Relative) } },
+            _ => new HttpResponseMessage(HttpStatusCode.Created),
+        });
+        var options = Options() with { RegistryProxy = proxy is null ? null : new Uri(proxy) };
+        using var client = new RegistryClient(options, null, stub);
+        await client.PushBlobAsync(_reference, blob, () => new MemoryStream(content), _timeout.Token);
+        var put = stub.Requests.Single(r => r.Method == HttpMethod.Put).RequestUri!.ToString();
+        var expected = proxy is null
+            ? $"https://reg.example.com/v2/team/app/blobs/uploads/abc?_state=s1&digest={Uri.EscapeDataString(blob.Digest.ToString())}"
+            : $"http://127.0.0.1:1/v2/team/app/blobs/uploads/abc?_state=s1&ns=reg.example.com&digest={Uri.EscapeDataString(blob.Digest.ToString())}";
+        Assert.Equal(expected, put);
+    }
+
+    [Fact]
+    public async Task Content_that_changed_since_it_was_described_is_not_retried()
+    {
+        var stub = new StubHandler(async (request, _) =>
+        {
+            if (request.Method == HttpMethod.Put)
+            {
+                await request.Content!.CopyToAsync(Stream.Null);
+                return new HttpResponseMessage(HttpStatusCode.Created);
+            }
+
+            return request.Method == HttpMethod.Head
+                ? new HttpResponseMessage(HttpStatusCode.NotFound)
+                : new HttpResponseMessage(HttpStatusCode.Accepted) { Headers = { Location = new Uri("https://reg.example.com/v2/team/app/blobs/uploads/x") } };
+        });
+        using var client = new RegistryClient(Options(), null, stub);
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(new byte[10]), 10);
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.PushBlobAsync(_reference, blob, () => new MemoryStream(new byte[7]), _timeout.Token));
+        Assert.False(e.IsTransient);
+        Assert.Contains("only 7 bytes, not the 10", e.Message, StringComparison.Ordinal);
+        Assert.Contains(blob.Digest.ToString(), e.Message, StringComparison.Ordinal);
+        Assert.Single(stub.Requests, r => r.Method == HttpMethod.Put);
+    }
+
     /// <summary>Passes the request's cancellation to a stub that would otherwise hang.</summary>
     private sealed class CancellableStub(StubHandler inner) : DelegatingHandler(inner)
     {
