@@ -2,8 +2,9 @@
 # Builds (once, cached) a busybox OCI image offline from busybox-static and optionally pushes it.
 #
 # Usage: scripts/testbed/make-busybox-image.sh [--arch amd64|arm64] [--push HOST:PORT/REPO:TAG]
-#                                              [--creds USER:PASS] [--format oci|v2s2]
-# Prints the OCI layout reference (oci:DIR:latest) or, with --push, the pushed reference.
+#                                              [--creds USER:PASS] [--format oci|v2s2] [--rootfs]
+# Prints the OCI layout reference (oci:DIR:latest) or, with --push, the pushed reference, or with
+# --rootfs the folder of the image unpacked by umoci (cached; a read-only lower dir for run-in-sandbox.sh).
 # Cache: $KANIKO_TESTBED_CACHE (default <repo>/.testbed/cache)/busybox-ARCH/oci.
 # A foreign --arch downloads that architecture's busybox-static .deb (apt, no qemu).
 set -euo pipefail
@@ -11,6 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 arch=$(dpkg --print-architecture)
+want_rootfs=
 while (($#)); do
   if take_push_option "$@"; then
     shift "$shift_by"
@@ -18,7 +20,8 @@ while (($#)); do
   fi
   case $1 in
     --arch) arch=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --rootfs) want_rootfs=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -53,10 +56,23 @@ build() {
 
   rm -rf "$entry"
   mkdir -p "$entry"
+  rm -f "$entry/bundle.done"
   mv "$work/oci" "$entry/oci"
   rm -rf "$work"
   touch "$entry/done"
 }
 
+unpack() {
+  [[ -f $entry/bundle.done ]] && return 0
+  rm -rf "$entry/bundle"
+  umoci unpack --image "$entry/oci:latest" "$entry/bundle" >/dev/null
+  touch "$entry/bundle.done"
+}
+
 with_lock "busybox-$arch" build
+if [[ -n $want_rootfs ]]; then
+  with_lock "busybox-$arch" unpack
+  echo "$entry/bundle/rootfs"
+  exit 0
+fi
 push_or_print "oci:$entry/oci:latest"

@@ -55,6 +55,16 @@ public static class BaseImages
         return result.StandardOutput.Trim();
     }
 
+    /// <summary>
+    /// The busybox image unpacked by umoci into the cache (built on first use): a lower root for
+    /// <see cref="Sandbox"/>. Never write into it.
+    /// </summary>
+    public static async Task<string> BusyboxRootfsAsync(CancellationToken cancellationToken)
+    {
+        var result = await TestBed.RunScriptAsync("make-busybox-image.sh", ["--rootfs"], _busyboxTimeout, cancellationToken);
+        return result.StandardOutput.Trim();
+    }
+
     /// <summary>The cached Debian minbase OCI layout, as <c>oci:DIR:TAG</c> (built on first use; opt-in).</summary>
     public static async Task<string> DebianLayoutAsync(CancellationToken cancellationToken)
     {
