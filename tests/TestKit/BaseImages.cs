@@ -23,6 +23,23 @@ public static class BaseImages
     }
 
     /// <summary>
+    /// Pushes the busybox variant whose layer <c>umoci insert</c> wrote: real mtimes, a leading <c>/</c>
+    /// entry and no tar end-of-archive blocks (.NET's TarReader throws at its end on a non-seekable
+    /// stream). For robustness tests of layer extraction. Returns the reference.
+    /// </summary>
+    public static async Task<string> PushBusyboxUmociInsertAsync(
+        RegistryServer registry, string repository, string tag, ImageFormat format, CancellationToken cancellationToken)
+    {
+        var reference = registry.Reference(repository, tag);
+        await TestBed.RunScriptAsync(
+            "make-busybox-image.sh",
+            [.. PushArguments(registry, reference, format), "--umoci-insert"],
+            _busyboxTimeout,
+            cancellationToken);
+        return reference;
+    }
+
+    /// <summary>
     /// Pushes a multi-arch busybox index (linux/amd64 and linux/arm64/v8; an OCI image index or, with
     /// <see cref="ImageFormat.V2s2"/>, a Docker manifest list). Returns the reference.
     /// </summary>
