@@ -114,7 +114,9 @@ public sealed class BaseImageTests : IDisposable
         using var podman = Podman.For(registry);
 
         var result = await podman.RunAsync(reference, ["cat", "/etc/debian_version"], null, Ct);
+        var image = await ImageValidator.ValidateAsync(reference, null, Ct);
 
         Assert.StartsWith("12.", result.StandardOutput, StringComparison.Ordinal);
+        Assert.NotNull(Assert.Single(image.Layers).Find("usr/bin/apt-get"));
     }
 }
