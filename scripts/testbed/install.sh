@@ -8,17 +8,28 @@ packages=(
   debootstrap busybox-static jq uidmap pigz curl openssl ca-certificates
 )
 
-# One dpkg-query for all; packages dpkg has never heard of print nothing and count as missing.
-declare -A installed=()
-while read -r pkg status; do
-  [[ $status == "install ok installed" ]] && installed[$pkg]=1
-done < <(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
+find_missing() {
+  # One dpkg-query for all; packages dpkg has never heard of print nothing and count as missing.
+  local -A installed=()
+  local pkg status
+  while read -r pkg status; do
+    [[ $status == "install ok installed" ]] && installed[$pkg]=1
+  done < <(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
+  missing=()
+  for pkg in "${packages[@]}"; do
+    [[ -n ${installed[$pkg]-} ]] || missing+=("$pkg")
+  done
+}
 
-missing=()
-for pkg in "${packages[@]}"; do
-  [[ -n ${installed[$pkg]-} ]] || missing+=("$pkg")
-done
+find_missing
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
 
+# Several test processes may get here at once: one installs, the others wait and re-check.
+exec 9>"${TMPDIR:-/tmp}/kaniko-testbed-install.lock"
+flock -x 9
+find_missing
 if ((${#missing[@]} == 0)); then
   exit 0
 fi
@@ -29,5 +40,6 @@ if ((EUID != 0)); then
 fi
 
 echo "testbed: installing ${missing[*]}" >&2
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=120 update -qq >&2
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+  --no-install-recommends "${missing[@]}" >&2

@@ -34,13 +34,34 @@ push_layout() {
 
 readonly default_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-# make_layout ROOTFS LAYOUT_DIR ARCH CMD CREATED_BY: one-layer OCI layout tagged "latest" via umoci.
+# Fixed timestamps make base image digests the same on every machine and rebuild.
+readonly fixed_epoch=1704067200
+readonly fixed_created=2024-01-01T00:00:00Z
+
+# make_layout ROOTFS LAYOUT_DIR ARCH CMD CREATED_BY [insert]: one-layer OCI layout tagged "latest".
+# Default: the layer is a GNU tar (POSIX format, sorted, root-owned, fixed mtimes, with the
+# end-of-archive blocks) added verbatim by `umoci raw add-layer`: reproducible digests.
+# "insert": `umoci insert` writes the layer instead; real mtimes, a leading "/" entry and, with
+# umoci 0.4.7, no end-of-archive blocks (a quirk worth testing against).
 make_layout() {
-  local root=$1 image=$2 arch=$3 cmd=$4 created_by=$5
+  local root=$1 image=$2 arch=$3 cmd=$4 created_by=$5 mode=${6-}
   umoci init --layout "$image"
   umoci new --image "$image:latest"
-  umoci insert --image "$image:latest" --history.created_by "$created_by" "$root" /
-  umoci config --image "$image:latest" \
+  if [[ $mode == insert ]]; then
+    umoci insert --image "$image:latest" --history.created_by "$created_by" "$root" /
+  else
+    local tarball=$image.layer.tar
+    local entries=()
+    mapfile -t entries < <(cd "$root" && ls -A)
+    tar -C "$root" --sort=name --numeric-owner --owner=0 --group=0 --mtime="@$fixed_epoch" \
+      --format=posix --pax-option=delete=atime,delete=ctime -cf "$tarball" -- "${entries[@]}"
+    umoci raw add-layer --image "$image:latest" \
+      --history.created "$fixed_created" --history.created_by "$created_by" "$tarball"
+    rm -f "$tarball"
+  fi
+  local created=$fixed_created
+  [[ $mode == insert ]] && created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  umoci config --image "$image:latest" --no-history --created "$created" \
     --config.cmd "$cmd" --config.env "PATH=$default_path" \
     --architecture "$arch" --os linux
   umoci gc --layout "$image"

@@ -6,6 +6,7 @@ namespace Kaniko.CredProxy;
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(HelperCredential))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(OciErrorBody))]
 internal sealed partial class ProxyJsonContext : JsonSerializerContext;

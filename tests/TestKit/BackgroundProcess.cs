@@ -9,7 +9,11 @@ namespace Kaniko.TestKit;
 /// </summary>
 public sealed class BackgroundProcess : IAsyncDisposable
 {
-    private const int _maxOutputChars = 256 * 1024;
+    private const int _maxOutputChars = 1024 * 1024;
+
+    // Safety net: children a test forgot to dispose die with the test host instead of outliving it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<BackgroundProcess, byte> _live = new();
+    private static int _exitHookInstalled;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -29,7 +33,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public string CommandLine { get; private init; } = "";
 
-    /// <summary>Interleaved stdout and stderr so far (the last 256 KiB).</summary>
+    /// <summary>Interleaved stdout and stderr so far (the last 1 MiB).</summary>
     public string Output
     {
         get
@@ -61,6 +65,18 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (Interlocked.Exchange(ref _exitHookInstalled, 1) == 0)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                foreach (var leftover in _live.Keys)
+                {
+                    ProcessRunner.KillTree(leftover._process);
+                }
+            };
+        }
+
+        _live[background] = 0;
         return background;
     }
 
@@ -84,6 +100,8 @@ public sealed class BackgroundProcess : IAsyncDisposable
         {
             return;
         }
+
+        _live.TryRemove(this, out _);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try

@@ -23,6 +23,23 @@ public static class BaseImages
     }
 
     /// <summary>
+    /// Pushes the busybox variant whose layer <c>umoci insert</c> wrote: real mtimes, a leading <c>/</c>
+    /// entry and no tar end-of-archive blocks (.NET's TarReader throws at its end on a non-seekable
+    /// stream). For robustness tests of layer extraction. Returns the reference.
+    /// </summary>
+    public static async Task<string> PushBusyboxUmociInsertAsync(
+        RegistryServer registry, string repository, string tag, ImageFormat format, CancellationToken cancellationToken)
+    {
+        var reference = registry.Reference(repository, tag);
+        await TestBed.RunScriptAsync(
+            "make-busybox-image.sh",
+            [.. PushArguments(registry, reference, format), "--umoci-insert"],
+            _busyboxTimeout,
+            cancellationToken);
+        return reference;
+    }
+
+    /// <summary>
     /// Pushes a multi-arch busybox index (linux/amd64 and linux/arm64/v8; an OCI image index or, with
     /// <see cref="ImageFormat.V2s2"/>, a Docker manifest list). Returns the reference.
     /// </summary>
@@ -52,6 +69,16 @@ public static class BaseImages
     public static async Task<string> BusyboxLayoutAsync(CancellationToken cancellationToken)
     {
         var result = await TestBed.RunScriptAsync("make-busybox-image.sh", [], _busyboxTimeout, cancellationToken);
+        return result.StandardOutput.Trim();
+    }
+
+    /// <summary>
+    /// The busybox image unpacked by umoci into the cache (built on first use): a lower root for
+    /// <see cref="Sandbox"/>. Never write into it.
+    /// </summary>
+    public static async Task<string> BusyboxRootfsAsync(CancellationToken cancellationToken)
+    {
+        var result = await TestBed.RunScriptAsync("make-busybox-image.sh", ["--rootfs"], _busyboxTimeout, cancellationToken);
         return result.StandardOutput.Trim();
     }
 

@@ -30,21 +30,7 @@ public static class ProcessRunner
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            if (options.StandardInput is not null)
-            {
-                await process.StandardInput.WriteAsync(options.StandardInput.AsMemory(), cancellationToken);
-            }
-        }
-        catch (IOException)
-        {
-            // The child closed stdin early; its exit code tells the story.
-        }
-        finally
-        {
-            process.StandardInput.Close();
-        }
+        var stdin = WriteInputAsync(process.StandardInput, options.StandardInput);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
@@ -62,6 +48,7 @@ public static class ProcessRunner
                 : $"timed out ({options.Timeout.TotalSeconds:0.#} s), process tree killed";
         }
 
+        await stdin;
         var result = new ProcessResult(
             fileName, args, process.ExitCode, await stdout, await stderr, stopwatch.Elapsed);
         if (failure is not null)
@@ -76,6 +63,23 @@ public static class ProcessRunner
         }
 
         return result;
+    }
+
+    private static async Task WriteInputAsync(StreamWriter stdin, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await stdin.WriteAsync(input);
+            }
+
+            stdin.Close();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The child closed stdin early or was killed; its exit code tells the story.
+        }
     }
 
     internal static ProcessStartInfo CreateStartInfo(

@@ -62,6 +62,29 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>What the registry printed so far (for failure messages).</summary>
     public string Log => _process?.Output ?? "";
 
+    /// <summary>
+    /// The requests the registry served so far, oldest first; needs <see cref="RegistryServerOptions.AccessLog"/>.
+    /// The log is written shortly after each response: poll or wait briefly before asserting.
+    /// </summary>
+    public IReadOnlyList<RegistryRequest> Requests
+    {
+        get
+        {
+            if (!Options.AccessLog)
+            {
+                throw new InvalidOperationException("Start the registry with AccessLog = true to record requests.");
+            }
+
+            return
+            [
+                .. Log.Split('\n')
+                    .Select(RegistryRequest.TryParse)
+                    .OfType<RegistryRequest>()
+                    .Where(r => r.UserAgent != RegistryRequest.ProbeUserAgent),
+            ];
+        }
+    }
+
     /// <summary><c>127.0.0.1:PORT/REPOSITORY:TAG</c>.</summary>
     public string Reference(string repository, string tag) => $"{Host}/{repository}:{tag}";
 
@@ -126,10 +149,15 @@ public sealed class RegistryServer : IAsyncDisposable
         switch (Options.Mode)
         {
             case RegistryAuthMode.Htpasswd:
-                var htpasswd = await ProcessRunner.RunAsync(
-                    "htpasswd", ["-Bbn", Credentials!.Username, Credentials.Password], cancellationToken);
                 var htpasswdPath = _directory.Combine("htpasswd");
-                await File.WriteAllTextAsync(htpasswdPath, htpasswd.StandardOutput, cancellationToken);
+                var lines = new List<string>();
+                foreach (var (user, password) in AllUsers())
+                {
+                    var htpasswd = await ProcessRunner.RunAsync("htpasswd", ["-Bbn", user, password], cancellationToken);
+                    lines.Add(htpasswd.StandardOutput.Trim());
+                }
+
+                await File.WriteAllLinesAsync(htpasswdPath, lines, cancellationToken);
                 auth = $"""
                     auth:
                       htpasswd:
@@ -141,7 +169,7 @@ public sealed class RegistryServer : IAsyncDisposable
                 TokenIssuer = await TokenIssuer.StartAsync(
                     new TokenIssuerOptions
                     {
-                        Users = new Dictionary<string, string> { [Credentials!.Username] = Credentials.Password },
+                        Users = AllUsers(),
                         Policy = Options.TokenPolicy,
                         Service = Options.Service,
                         Issuer = Options.Issuer,
@@ -178,7 +206,7 @@ public sealed class RegistryServer : IAsyncDisposable
             log:
               level: warn
               accesslog:
-                disabled: true
+                disabled: {(Options.AccessLog ? "false" : "true")}
             storage:
               filesystem:
                 rootdirectory: "{DataDirectory}"
@@ -195,6 +223,7 @@ public sealed class RegistryServer : IAsyncDisposable
 
         using var http = CreateHttpClient();
         http.Timeout = TimeSpan.FromSeconds(2);
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(RegistryRequest.ProbeUserAgent);
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();
@@ -249,6 +278,17 @@ public sealed class RegistryServer : IAsyncDisposable
         }
 
         return false;
+    }
+
+    private Dictionary<string, string> AllUsers()
+    {
+        var users = new Dictionary<string, string>(Options.AdditionalUsers);
+        if (Credentials is not null)
+        {
+            users[Credentials.Username] = Credentials.Password;
+        }
+
+        return users;
     }
 
     private Uri BaseUriFor(int port) => new($"{(Options.Tls ? "https" : "http")}://127.0.0.1:{port}/");

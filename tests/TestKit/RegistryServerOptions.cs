@@ -11,6 +11,12 @@ public sealed record RegistryServerOptions
     /// <summary>Null: a random password is chosen.</summary>
     public string? Password { get; init; }
 
+    /// <summary>More accepted users (name to password) in Htpasswd and Token modes.</summary>
+    public IReadOnlyDictionary<string, string> AdditionalUsers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Log every request (see <see cref="RegistryServer.Requests"/>); off by default.</summary>
+    public bool AccessLog { get; init; }
+
     /// <summary>Token mode: which of the requested scopes a token grants.</summary>
     public TokenPolicy TokenPolicy { get; init; } = TokenPolicies.AuthenticatedFullAccess;
 

@@ -27,6 +27,18 @@ public static class Skopeo
         string reference, RegistryCredentials? credentials, CancellationToken cancellationToken) =>
         InspectCoreAsync(reference, credentials, ["--config", "--raw"], cancellationToken);
 
+    /// <summary><c>skopeo list-tags docker://HOST/REPOSITORY</c>: the repository's tags.</summary>
+    public static async Task<IReadOnlyList<string>> ListTagsAsync(
+        string repository, RegistryCredentials? credentials, CancellationToken cancellationToken)
+    {
+        List<string> args = ["list-tags", "--tls-verify=false", "--retry-times=0"];
+        AddCredentials(args, "--creds", credentials);
+        args.Add(DockerTransport(repository));
+        var result = await RunAsync(args, checkExitCode: true, cancellationToken);
+        using var document = JsonDocument.Parse(result.StandardOutput);
+        return [.. document.RootElement.GetProperty("Tags").EnumerateArray().Select(t => t.GetString() ?? "")];
+    }
+
     /// <summary><c>skopeo inspect</c> that returns the result instead of throwing (for refusal tests).</summary>
     public static Task<ProcessResult> TryInspectAsync(
         string reference, RegistryCredentials? credentials, CancellationToken cancellationToken) =>

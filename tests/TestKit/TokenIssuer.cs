@@ -209,7 +209,7 @@ public sealed class TokenIssuer : IAsyncDisposable
     {
         var request = context.Request;
         var url = request.Url?.PathAndQuery ?? "";
-        string? grantType = null, clientId = null, username = null, password = null, service, refreshToken = null;
+        string? grantType = null, clientId = null, account = null, username = null, password = null, service, refreshToken = null;
         var scopes = new List<string>();
         var offline = false;
 
@@ -238,6 +238,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         {
             var query = ParseQuery(request.Url?.Query.TrimStart('?') ?? "");
             clientId = First(query, "client_id");
+            account = First(query, "account");
             service = First(query, "service");
             offline = First(query, "offline_token") == "true";
             foreach (var value in All(query, "scope"))
@@ -322,7 +323,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         }
 
         Record(new TokenRequestRecord(
-            _options.TimeProvider.GetUtcNow(), request.HttpMethod, url, grantType, clientId, username, usedBasic,
+            _options.TimeProvider.GetUtcNow(), request.HttpMethod, url, grantType, clientId, account, username, usedBasic,
             refreshToken is not null, subject is not null, service, requested, granted, status));
 
         var response = context.Response;

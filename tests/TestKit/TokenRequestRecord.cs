@@ -7,6 +7,7 @@ public sealed record TokenRequestRecord(
     string Url,
     string? GrantType,
     string? ClientId,
+    string? Account,
     string? Username,
     bool UsedBasicAuthorization,
     bool UsedRefreshToken,

@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "Retrying {Method} to {Registry} after a 401 with scopes {Scopes}")]
     public static partial void Retrying(ILogger logger, string method, string registry, string scopes);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Credential helper {Helper} gave no credentials for {Server}: {Reason}; going on anonymously")]
+    public static partial void HelperFailed(ILogger logger, string helper, string server, string reason);
 }

@@ -60,7 +60,7 @@ public sealed class TokenClient(HttpMessageInvoker http, TimeProvider time)
         }
 
         var lifetime = TimeSpan.FromSeconds(body!.ExpiresIn is > 0 ? body.ExpiresIn.Value : 60);
-        var start = body.IssuedAt is { } at && at <= issued && at > issued - lifetime ? at : issued;
-        return new BearerToken(value, TokenCache.RefreshTime(start, lifetime));
+        // expires_in counts from issue; our own clock before the request is a safe start whatever the issuer's clock says.
+        return new BearerToken(value, TokenCache.RefreshTime(issued, lifetime));
     }
 }

@@ -14,8 +14,5 @@ internal sealed record TokenResponse
     [JsonPropertyName("expires_in")]
     public int? ExpiresIn { get; init; }
 
-    [JsonPropertyName("issued_at")]
-    public DateTimeOffset? IssuedAt { get; init; }
-
     public override string ToString() => "TokenResponse { [redacted] }";
 }

@@ -14,6 +14,7 @@ namespace Kaniko.CredProxy.Auth;
 /// </summary>
 public sealed class UpstreamAuthenticator(
     UpstreamOptions upstream,
+    ICredentialSource credentials,
     HttpMessageInvoker transport,
     TokenClient tokens,
     TokenCache cache,
@@ -34,8 +35,13 @@ public sealed class UpstreamAuthenticator(
         {
             case ChallengeScheme.Bearer:
                 return await AddBearerAsync(request, challenge, scopes, forceRefresh, cancellationToken).ConfigureAwait(false);
-            case ChallengeScheme.Basic or null when upstream.Credential is not null:
-                request.Headers.Authorization = BasicHeader(upstream.Credential);
+            case ChallengeScheme.Basic or null:
+                var credential = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
+                if (credential is not null)
+                {
+                    request.Headers.Authorization = BasicHeader(credential);
+                }
+
                 return null;
             default:
                 return null;
@@ -53,11 +59,12 @@ public sealed class UpstreamAuthenticator(
 
         var realm = new Uri(challenge.Realm!);
         var key = $"{upstream.Host}|{challenge.Realm}|{challenge.Service}|{Scope.Describe(scopes)}";
+        var credential = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var token = await cache.GetAsync(
                 key,
-                ct => tokens.FetchAsync(realm, challenge.Service, scopes, upstream.Credential, ct),
+                ct => tokens.FetchAsync(realm, challenge.Service, scopes, credential, ct),
                 forceRefresh,
                 cancellationToken).ConfigureAwait(false);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);

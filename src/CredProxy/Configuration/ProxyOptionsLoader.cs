@@ -22,28 +22,45 @@ public static class ProxyOptionsLoader
         string? Setting(string key, string env) =>
             overrides.GetValueOrDefault(key) ?? environment.GetValueOrDefault(env) ?? section[key];
         string Name(string key, string env) =>
-            overrides.ContainsKey(key) ? "--" + key.ToLowerInvariant() : environment.ContainsKey(env) ? env : $"{Section}:{key}";
+            overrides.ContainsKey(key) ? FlagName(key) : environment.ContainsKey(env) ? env : $"{Section}:{key}";
 
         var drafts = new List<UpstreamDraft>();
         drafts.AddRange(ReadConfigUpstreams(section));
         drafts.AddRange(EnvironmentUpstreams.Read(environment, errors));
-
-        var upstreams = new List<UpstreamOptions>();
-        foreach (var draft in drafts)
+        drafts.AddRange(GitHubUpstreams.Read(environment));
+        if (Setting("DockerConfig", "CREDPROXY_DOCKER_CONFIG") is { Length: > 0 } dockerConfig)
         {
-            var upstream = draft.Validate(errors, readFile);
+            drafts.AddRange(DockerConfigUpstreams.Read(dockerConfig, Name("DockerConfig", "CREDPROXY_DOCKER_CONFIG"), readFile, errors));
+        }
+
+        var findHelper = HelperFinder(environment.GetValueOrDefault("PATH"));
+        var upstreams = new List<UpstreamOptions>();
+        foreach (var draft in drafts.OrderBy(d => d.IsFallback))
+        {
+            var upstream = draft.Validate(errors, readFile, findHelper);
             if (upstream is null)
             {
                 continue;
             }
 
-            if (upstreams.Any(u => u.Host == upstream.Host))
+            var index = upstreams.FindIndex(u => u.Host == upstream.Host);
+            if (index < 0)
+            {
+                upstreams.Add(upstream);
+            }
+            else if (!draft.IsFallback)
             {
                 errors.Add($"{draft.SettingName("Host")}: registry '{upstream.Host}' is configured twice");
-                continue;
             }
-
-            upstreams.Add(upstream);
+            else if (!upstreams[index].HasCredentials)
+            {
+                upstreams[index] = upstreams[index] with
+                {
+                    Credential = upstream.Credential,
+                    CredentialHelper = upstream.CredentialHelper,
+                    CredentialHelperServer = upstream.CredentialHelperServer,
+                };
+            }
         }
 
         var listen = Setting("Listen", "CREDPROXY_LISTEN") ?? "127.0.0.1:5080";
@@ -94,6 +111,22 @@ public static class ProxyOptionsLoader
             ShutdownTimeout = TimeSpan.FromSeconds(shutdown),
         };
     }
+
+    private static string FlagName(string key) => key switch
+    {
+        "DefaultUpstream" => "--default-registry",
+        "RequirePushToken" => "--no-push-token",
+        "AllowNonLoopback" => "--allow-non-loopback",
+        "LogFormat" => "--log-format",
+        "DockerConfig" => "--docker-config",
+        _ => "--" + key.ToLowerInvariant(),
+    };
+
+    /// <summary>Finds an executable by name in the directories of <paramref name="path"/>.</summary>
+    private static Func<string, string?> HelperFinder(string? path) => name =>
+        SettingValues.SplitPath(path)
+            .Select(dir => System.IO.Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
 
     private static IEnumerable<UpstreamDraft> ReadConfigUpstreams(IConfigurationSection section)
     {

@@ -22,4 +22,7 @@ internal static class SettingValues
         string.IsNullOrWhiteSpace(value)
             ? []
             : value.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static IReadOnlyList<string> SplitPath(string? value) =>
+        string.IsNullOrEmpty(value) ? [] : value.Split(':', StringSplitOptions.RemoveEmptyEntries);
 }

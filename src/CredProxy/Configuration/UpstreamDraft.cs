@@ -22,10 +22,18 @@ internal sealed record UpstreamDraft
     public IReadOnlyList<string>? Push { get; init; }
     public string? Listen { get; init; }
 
-    public UpstreamOptions? Validate(List<string> errors, Func<string, string?> readFile)
+    /// <summary>Docker credential helper name (without <c>docker-credential-</c>) and the server key to ask it about.</summary>
+    public string? CredentialHelper { get; init; }
+
+    public string? CredentialHelperServer { get; init; }
+
+    /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
+    public bool IsFallback { get; init; }
+
+    public UpstreamOptions? Validate(List<string> errors, Func<string, string?> readFile, Func<string, string?> findHelper)
     {
         var start = errors.Count;
-        var host = Host?.Trim();
+        var host = Host is null ? null : KnownRegistries.NormalizeHost(Host);
         if (string.IsNullOrEmpty(host))
         {
             errors.Add($"{SettingName("Host")}: required (registry host, e.g. registry.example.com:5000)");
@@ -48,6 +56,16 @@ internal sealed record UpstreamDraft
         }
 
         var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        string? helperPath = null;
+        if (CredentialHelper is not null)
+        {
+            helperPath = findHelper("docker-credential-" + CredentialHelper);
+            if (helperPath is null)
+            {
+                errors.Add($"{SettingName("CredentialHelper")}: docker-credential-{CredentialHelper} is not on PATH");
+            }
+        }
+
         if (errors.Count > start || endpoint is null)
         {
             return null;
@@ -58,8 +76,10 @@ internal sealed record UpstreamDraft
             Host = host.ToLowerInvariant(),
             Endpoint = endpoint,
             Credential = credential,
+            CredentialHelper = helperPath,
+            CredentialHelperServer = CredentialHelperServer,
             SkipTlsVerify = skip,
-            RealmHosts = [.. RealmHosts.Select(h => h.Trim()).Where(h => h.Length > 0)],
+            RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
             Push = push,
             Listen = Listen,
@@ -71,6 +91,11 @@ internal sealed record UpstreamDraft
     {
         if (string.IsNullOrWhiteSpace(Endpoint))
         {
+            if (!insecure && KnownRegistries.DefaultEndpoint(host) is { } known)
+            {
+                return known;
+            }
+
             return Uri.TryCreate((insecure ? "http://" : "https://") + host, UriKind.Absolute, out var derived) ? derived : null;
         }
 

@@ -13,6 +13,14 @@ public sealed record UpstreamOptions
 
     public RegistryCredential? Credential { get; init; }
 
+    /// <summary>Full path of a docker credential helper to ask instead (docker config <c>credHelpers</c>/<c>credsStore</c>).</summary>
+    public string? CredentialHelper { get; init; }
+
+    /// <summary>The server name the helper is asked about (as keyed in the docker config).</summary>
+    public string? CredentialHelperServer { get; init; }
+
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null;
+
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }
 

@@ -5,7 +5,8 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
 {
     public const string Usage = """
         usage: credproxy [--listen IP:PORT] [--config FILE] [--default-registry HOST]
-                         [--no-push-token] [--log-format text|json] [--allow-non-loopback]
+                         [--docker-config FILE] [--no-push-token] [--log-format text|json]
+                         [--allow-non-loopback]
         Registries come from CI_REGISTRY* and CREDPROXY_REGISTRY_<N>_* variables or the config file
         (section CredProxy); see README.md. Prints "credproxy listening on http://IP:PORT" once ready.
         """;
@@ -41,7 +42,7 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
                 case "--allow-non-loopback":
                     overrides["AllowNonLoopback"] = "true";
                     break;
-                case "--listen" or "--config" or "--default-registry" or "--log-format":
+                case "--listen" or "--config" or "--default-registry" or "--log-format" or "--docker-config":
                     var value = Value();
                     if (value is null)
                     {
@@ -55,7 +56,7 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
                     }
                     else
                     {
-                        overrides[name switch { "--listen" => "Listen", "--default-registry" => "DefaultUpstream", _ => "LogFormat" }] = value;
+                        overrides[name switch { "--listen" => "Listen", "--default-registry" => "DefaultUpstream", "--docker-config" => "DockerConfig", _ => "LogFormat" }] = value;
                     }
 
                     break;

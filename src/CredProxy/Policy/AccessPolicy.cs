@@ -39,17 +39,19 @@ public static class AccessPolicy
             return AccessDecision.Refuse($"{method} on this path is not allowed through the proxy");
         }
 
-        if (!CanPull(upstream, repository))
+        if (isPush.Value)
+        {
+            if (upstream.Push is not null && !RepositoryPattern.AnyMatches(upstream.Push, repository))
+            {
+                return AccessDecision.Refuse($"pushing to {upstream.Host}/{repository} is not allowed by the push allow-list");
+            }
+        }
+        else if (!CanPull(upstream, repository))
         {
             return AccessDecision.Refuse($"pulling from {upstream.Host}/{repository} is not allowed by the pull allow-list");
         }
 
         var scopes = new List<Scope> { new(repository, isPush.Value) };
-        if (isPush.Value && upstream.Push is not null && !RepositoryPattern.AnyMatches(upstream.Push, repository))
-        {
-            return AccessDecision.Refuse($"pushing to {upstream.Host}/{repository} is not allowed by the push allow-list");
-        }
-
         if (isMount)
         {
             if (mountFrom is null || !RepositoryName.IsValid(mountFrom))

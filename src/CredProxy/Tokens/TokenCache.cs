@@ -12,7 +12,8 @@ public sealed class TokenCache(TimeProvider time)
 
     public async Task<BearerToken> GetAsync(string key, Func<CancellationToken, Task<BearerToken>> fetch, bool forceRefresh, CancellationToken cancellationToken)
     {
-        while (true)
+        // At most two rounds: a token fetched in this call is used even if already due for refresh.
+        for (var round = 0; ; round++)
         {
             var entry = _entries.GetOrAdd(key, _ => new Lazy<Task<BearerToken>>(() => fetch(CancellationToken.None)));
             BearerToken token;
@@ -26,7 +27,7 @@ public sealed class TokenCache(TimeProvider time)
                 throw;
             }
 
-            if (!forceRefresh && time.GetUtcNow() < token.RefreshAt)
+            if (round > 0 || (!forceRefresh && time.GetUtcNow() < token.RefreshAt))
             {
                 return token;
             }

@@ -47,18 +47,21 @@ public sealed class DockerfileException : Exception
         var text = problem;
         if (location is not null)
         {
-            var where = column is int c ? $"{location.File}:{location.StartLine}:{c}" : $"{location.File}:{location.StartLine}";
-            text = $"{where}: {problem}";
-        }
-
-        if (!string.IsNullOrEmpty(instruction))
-        {
-            text += $" (in \"{Shorten(instruction)}\")";
+            text = $"{location.File}:{location.StartLine}: {problem}";
+            if (column is int c)
+            {
+                text += $" at column {c}";
+            }
         }
 
         if (!string.IsNullOrEmpty(hint))
         {
-            text += $"; {hint}";
+            text += $" ({hint})";
+        }
+
+        if (!string.IsNullOrEmpty(instruction))
+        {
+            text += $" in \"{Shorten(instruction)}\"";
         }
 
         return text;

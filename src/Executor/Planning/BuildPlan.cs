@@ -26,6 +26,31 @@ public sealed record BuildPlan(
     /// <summary>Non-fatal findings of the parser (e.g. empty continuation lines).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// The value an ARG declared inside a stage takes, following BuildKit: a --build-arg wins, then
+    /// the declaration's default (already expanded by the caller), then the global ARG of that name,
+    /// then the automatic value of a platform ARG. Null means the ARG stays unset.
+    /// </summary>
+    public string? ResolveStageArg(string name, string? expandedDefault)
+    {
+        if (BuildArgs.TryGetValue(name, out var given))
+        {
+            return given;
+        }
+
+        if (expandedDefault is not null)
+        {
+            return expandedDefault;
+        }
+
+        if (GlobalArgs.TryGetValue(name, out var global))
+        {
+            return global;
+        }
+
+        return PredefinedArgs.IsPlatformArg(name) ? PredefinedArgs.DefaultValue(name, BuildArgs, Platforms) : null;
+    }
+
     /// <summary>Stages in build order that the target needs (dependencies before dependents).</summary>
     public IReadOnlyList<Stage> NeededStages => Stages.Where(stage => stage.IsNeeded).ToArray();
 }

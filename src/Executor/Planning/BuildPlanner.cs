@@ -35,10 +35,11 @@ public static class BuildPlanner
         var globalArgs = ResolveGlobalArgs(metaArgs, buildArgs, globalScope, document.EscapeChar);
         var declaredArgs = new HashSet<string>(metaArgs.SelectMany(arg => arg.Arguments).Select(arg => arg.Name), StringComparer.Ordinal);
 
-        var stages = ResolveStages(stageDrafts, globalScope, globalArgs, buildArgs, document.EscapeChar);
+        var reasons = new Dictionary<(int Stage, int Dependency), Instruction>();
+        var stages = ResolveStages(stageDrafts, globalScope, globalArgs, buildArgs, document.EscapeChar, reasons);
+        StageGraph.RejectCycles(stages, reasons);
         var targetIndex = FindTarget(stages, target, file);
         var needed = StageGraph.Reachable(stages, targetIndex);
-        StageGraph.RejectCycles(stages, file);
 
         var finalStages = stages.Select(stage => stage with { IsNeeded = needed.Contains(stage.Index) }).ToArray();
         foreach (var stage in finalStages.Where(stage => stage.IsNeeded))
@@ -155,7 +156,8 @@ public static class BuildPlanner
         Dictionary<string, string> globalScope,
         Dictionary<string, string> globalArgs,
         IReadOnlyDictionary<string, string> buildArgs,
-        char escapeChar)
+        char escapeChar,
+        Dictionary<(int Stage, int Dependency), Instruction> reasons)
     {
         var globalExpander = new ShellWordExpander(escapeChar, globalScope);
         var byName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -175,6 +177,15 @@ public static class BuildPlanner
             }
 
             var platform = from.Platform is null ? null : Expand(from, () => globalExpander.ExpandWord(from.Platform));
+            if (!string.IsNullOrEmpty(platform) && !BuildPlatform.TryParse(platform, out _))
+            {
+                throw new DockerfileException(
+                    $"failed to parse platform {platform}",
+                    from.Location,
+                    from.Text,
+                    "use os/arch[/variant], e.g. linux/arm64");
+            }
+
             int? baseIndex = byName.TryGetValue(image, out var earlier) ? earlier : null;
 
             if (from.StageName is { } name)
@@ -196,6 +207,7 @@ public static class BuildPlanner
             if (baseIndex is int baseStage)
             {
                 dependsOn.Add(baseStage);
+                reasons[(index, baseStage)] = from;
             }
 
             var scope = new StageScope(globalScope, globalArgs, buildArgs, escapeChar);
@@ -208,6 +220,7 @@ public static class BuildPlanner
                     if (ResolveStageReference(expanded, byName, drafts.Count, instruction) is int dependency)
                     {
                         dependsOn.Add(dependency);
+                        reasons.TryAdd((index, dependency), instruction);
                     }
                 }
             }

@@ -1,4 +1,5 @@
 using Kaniko.Executor.Dockerfile;
+using Kaniko.Executor.Dockerfile.Instructions;
 
 namespace Kaniko.Executor.Planning;
 
@@ -27,7 +28,8 @@ internal static class StageGraph
         return seen;
     }
 
-    public static void RejectCycles(IReadOnlyList<Stage> stages, string file)
+    /// <summary>Throws at the instruction that closes a cycle (<paramref name="reasons"/>: which instruction made each edge).</summary>
+    public static void RejectCycles(IReadOnlyList<Stage> stages, IReadOnlyDictionary<(int Stage, int Dependency), Instruction> reasons)
     {
         // 0 = unvisited, 1 = on the current path, 2 = done.
         var state = new int[stages.Count];
@@ -54,11 +56,11 @@ internal static class StageGraph
                 var dependency = next.Current;
                 if (state[dependency] == 1)
                 {
-                    var from = stages[stage].From;
+                    Instruction culprit = reasons.TryGetValue((stage, dependency), out var reason) ? reason : stages[stage].From;
                     throw new DockerfileException(
                         $"circular dependency detected on stage: {stages[dependency].DisplayName}",
-                        from.Location with { File = file },
-                        from.Text,
+                        culprit.Location,
+                        culprit.Text,
                         "a stage cannot copy from or build on itself, directly or through other stages");
                 }
 

@@ -73,7 +73,8 @@ public sealed partial class RegistryClient : IDisposable
                         throw;
                     }
 
-                    throw new RegistryException($"{e.Message} (gave up after {tries + 1} attempts)", e.Registry, e.Repository, e.StatusCode, e.ErrorCodes, isTransient: true, innerException: e);
+                    var message = e.Message.StartsWith(operation, StringComparison.Ordinal) ? e.Message : $"{operation} failed: {e.Message}";
+                    throw new RegistryException($"{message} (gave up after {tries + 1} attempts)", e.Registry, e.Repository, e.StatusCode, e.ErrorCodes, isTransient: true, innerException: e);
                 }
 
                 var backoff = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, _options.RetryBaseDelay.Ticks << Math.Min(tries, 20)));

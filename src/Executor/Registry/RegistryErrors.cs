@@ -11,7 +11,7 @@ internal static class RegistryErrors
 {
     private const int _maxErrorBody = 64 * 1024;
 
-    public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, RegistryRequest request, bool viaProxy, CancellationToken cancellationToken)
+    public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, RegistryRequest request, bool viaProxy, bool hasCredentials, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var (codes, details) = await ReadErrorBodyAsync(response, cancellationToken).ConfigureAwait(false);
@@ -25,7 +25,7 @@ internal static class RegistryErrors
             message.Append(" (").Append(details).Append(')');
         }
 
-        var hint = Hint(status, codes, request, viaProxy);
+        var hint = Hint(status, codes, request, viaProxy, hasCredentials);
         if (hint is not null)
         {
             message.Append(". ").Append(hint);
@@ -33,7 +33,7 @@ internal static class RegistryErrors
 
         return new RegistryException(message.ToString(), request.Target.Registry, request.Target.Repository, status, codes, transient)
         {
-            RetryAfter = RetryAfter(response.Headers.RetryAfter),
+            RetryAfter = RetryAfter(response.Headers.RetryAfter, now),
         };
     }
 
@@ -61,9 +61,10 @@ internal static class RegistryErrors
             $"{request.Operation}: {(viaProxy ? "the registry proxy" : request.Target.Registry)} did not answer within {timeout.TotalSeconds:0.#} s",
             request.Target.Registry, request.Target.Repository, isTransient: true);
 
-    private static string? Hint(int status, IReadOnlyList<string> codes, RegistryRequest request, bool viaProxy) => status switch
+    private static string? Hint(int status, IReadOnlyList<string> codes, RegistryRequest request, bool viaProxy, bool hasCredentials) => status switch
     {
         401 or 403 when viaProxy => $"Check the credentials given to the credential proxy for {request.Target.Registry} and that they allow {request.Actions} on {request.Target.Repository}",
+        401 when !hasCredentials => $"{request.Target.Registry} needs credentials for {request.Actions} on {request.Target.Repository}: give them to the credential proxy (--registry-proxy) for {request.Target.Registry}",
         401 or 403 => $"Check the credentials for {request.Target.Registry} and that they allow {request.Actions} on {request.Target.Repository}",
         404 when codes.Contains("NAME_UNKNOWN") => $"The repository {request.Target.RepositoryName} does not exist (or is not visible with these credentials)",
         404 when codes.Contains("MANIFEST_UNKNOWN") || request.Operation.StartsWith("get manifest", StringComparison.Ordinal) => $"Check that {request.Target} exists: the tag or digest is unknown to the registry",
@@ -120,14 +121,14 @@ internal static class RegistryErrors
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
+    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        { Date: { } date } => date - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 
-    private static T? FindInner<T>(Exception? exception)
+    internal static T? FindInner<T>(Exception? exception)
         where T : Exception
     {
         for (; exception is not null; exception = exception.InnerException)

@@ -109,7 +109,7 @@ internal sealed class RegistryTransport : IDisposable
     {
         using (response)
         {
-            return await RegistryErrors.FromResponseAsync(response, request, ViaProxy, cancellationToken).ConfigureAwait(false);
+            return await RegistryErrors.FromResponseAsync(response, request, ViaProxy, _options.Credentials is not null, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -164,7 +164,7 @@ internal sealed class RegistryTransport : IDisposable
             if (request.OpenBody is { } openBody)
             {
                 guard = new StallGuard(Time, _options.StallTimeout, () => timeout.Cancel());
-                message.Content = new StreamContent(new ProgressStream(openBody(), guard), 256 * 1024);
+                message.Content = new StreamContent(new ProgressStream(openBody(), guard, request.BodyLength), 256 * 1024);
                 message.Content.Headers.ContentLength = request.BodyLength;
             }
             else
@@ -193,6 +193,10 @@ internal sealed class RegistryTransport : IDisposable
             throw guard is not null
                 ? new RegistryException($"{request.Operation}: the upload to {request.Target.Registry} stalled (no progress for {_options.StallTimeout.TotalSeconds:0.#} s)", request.Target.Registry, request.Target.Repository, isTransient: true)
                 : RegistryErrors.Timeout(request, _options.ResponseHeadersTimeout, ViaProxy);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException && RegistryErrors.FindInner<InvalidDataException>(e) is { } invalid)
+        {
+            throw new RegistryException($"{request.Operation}: {invalid.Message}", request.Target.Registry, request.Target.Repository, isTransient: false, innerException: e);
         }
         catch (HttpRequestException e)
         {

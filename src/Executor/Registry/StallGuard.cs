@@ -48,9 +48,14 @@ internal sealed class StallGuard : IDisposable
     }
 }
 
-/// <summary>Reports every read to a <see cref="StallGuard"/>; used for upload bodies.</summary>
-internal sealed class ProgressStream(Stream inner, StallGuard guard) : Stream
+/// <summary>
+/// Reports every read to a <see cref="StallGuard"/> and checks the length of an upload body: content shorter or
+/// longer than its descriptor says throws <see cref="InvalidDataException"/> (the local file changed).
+/// </summary>
+internal sealed class ProgressStream(Stream inner, StallGuard guard, long? expectedLength) : Stream
 {
+    private long _count;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -70,8 +75,7 @@ internal sealed class ProgressStream(Stream inner, StallGuard guard) : Stream
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
-        guard.Progress();
-        return n;
+        return Count(n);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -80,7 +84,18 @@ internal sealed class ProgressStream(Stream inner, StallGuard guard) : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return Count(n);
+    }
+
+    private int Count(int n)
+    {
         guard.Progress();
+        _count += n;
+        if (expectedLength is { } expected && (_count > expected || (n == 0 && _count != expected)))
+        {
+            throw new InvalidDataException($"the content to upload has {(n == 0 ? "only " : "more than ")}{_count} bytes, not the {expected} of its descriptor: it changed after it was described");
+        }
+
         return n;
     }
 

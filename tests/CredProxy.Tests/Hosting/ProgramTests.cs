@@ -77,5 +77,37 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Json_logs_are_one_object_per_line_on_stderr()
+    {
+        var info = StartInfo("--listen", "127.0.0.1:0", "--log-format", "json");
+        info.Environment["CREDPROXY_REGISTRY_1_HOST"] = "127.0.0.1:1";
+        info.Environment["CREDPROXY_REGISTRY_1_INSECURE"] = "true";
+        info.Environment["CREDPROXY_REGISTRY_1_USERNAME"] = "u";
+        info.Environment["CREDPROXY_REGISTRY_1_PASSWORD"] = "json-secret-123";
+        using var process = Process.Start(info)!;
+        try
+        {
+            Assert.StartsWith("credproxy listening on", await process.StandardOutput.ReadLineAsync(_cts.Token), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill();
+        }
+
+        var stderr = await process.StandardError.ReadToEndAsync(_cts.Token);
+        await process.WaitForExitAsync(_cts.Token);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(json.RootElement.TryGetProperty("EventId", out _));
+        }
+
+        Assert.Contains(lines, l => l.Contains("\"EventId\":500", StringComparison.Ordinal));
+        Assert.DoesNotContain("json-secret-123", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Free_port_helper_gives_a_port() => Assert.InRange(RegistryProcess.FreePort(), 1, 65535);
 }

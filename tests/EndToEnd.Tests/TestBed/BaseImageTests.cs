@@ -23,6 +23,7 @@ public sealed class BaseImageTests : IDisposable
         using var config = await Skopeo.InspectConfigAsync(reference, registry.Credentials, Ct);
 
         Assert.Equal($"{registry.Host}/base/busybox:1", reference);
+        Assert.Equal(["1"], await Skopeo.ListTagsAsync($"{registry.Host}/base/busybox", registry.Credentials, Ct));
         // umoci writes OCI manifests without the optional top-level mediaType; the config's tells the format.
         Assert.Equal(configMediaType, manifest.RootElement.GetProperty("config").GetProperty("mediaType").GetString());
         Assert.Single(manifest.RootElement.GetProperty("layers").EnumerateArray());
@@ -114,7 +115,9 @@ public sealed class BaseImageTests : IDisposable
         using var podman = Podman.For(registry);
 
         var result = await podman.RunAsync(reference, ["cat", "/etc/debian_version"], null, Ct);
+        var image = await ImageValidator.ValidateAsync(reference, null, Ct);
 
         Assert.StartsWith("12.", result.StandardOutput, StringComparison.Ordinal);
+        Assert.NotNull(Assert.Single(image.Layers).Find("usr/bin/apt-get"));
     }
 }

@@ -98,6 +98,35 @@ public sealed class RegistryServerTests : IDisposable
         Assert.Contains("certificate", untrusted.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Access_log_records_requests_and_additional_users_are_accepted()
+    {
+        await using var registry = await RegistryServer.StartAsync(
+            new RegistryServerOptions
+            {
+                Mode = RegistryAuthMode.Htpasswd,
+                AccessLog = true,
+                AdditionalUsers = new Dictionary<string, string> { ["reader"] = "secret" },
+            },
+            Ct);
+        using var http = new HttpClient();
+        var v2 = new Uri(registry.BaseUri, "v2/");
+
+        using var asReader = await SendAsync(http, v2, new RegistryCredentials("reader", "secret"));
+        using var asMain = await SendAsync(http, v2, registry.Credentials!);
+        IReadOnlyList<RegistryRequest> requests = [];
+        for (var i = 0; i < 100 && requests.Count < 2; i++)
+        {
+            await Task.Delay(20, Ct);
+            requests = registry.Requests;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, asReader.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, asMain.StatusCode);
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, r => Assert.Equal(("GET", "/v2/", 200), (r.Method, r.Path, r.StatusCode)));
+    }
+
     private Task<HttpResponseMessage> SendAsync(HttpClient http, Uri uri, RegistryCredentials credentials)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, uri);

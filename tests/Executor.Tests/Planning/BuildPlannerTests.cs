@@ -253,4 +253,54 @@ public sealed class BuildPlannerTests
         Assert.Equal("linux/amd64", amd64.ToString());
         Assert.False(BuildPlatform.TryParse("linux//", out _));
     }
+
+    [Fact]
+    public void Cycle_error_points_at_the_instruction_that_closes_it()
+    {
+        var error = Assert.Throws<DockerfileException>(() => Plan("FROM alpine AS a\nRUN true\nCOPY --from=a /x /y\n"));
+
+        Assert.StartsWith("Dockerfile:3: circular dependency detected on stage: a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_platform_is_rejected()
+    {
+        var error = Assert.Throws<DockerfileException>(() => Plan("FROM --platform=linux/ alpine\n"));
+
+        Assert.StartsWith("Dockerfile:1: failed to parse platform linux/", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stage_name_may_only_refer_to_an_earlier_stage_in_from()
+    {
+        var plan = Plan("FROM later\nFROM alpine AS later\n");
+
+        Assert.Null(plan.Stages[0].BaseStageIndex);
+        Assert.Equal("later", plan.Stages[0].BaseImage);
+        Assert.False(plan.Stages[0].IsNeeded);
+    }
+
+    [Fact]
+    public void Copy_from_may_name_a_later_stage()
+    {
+        var plan = Plan("FROM alpine\nCOPY --from=tools /bin/x /x\nFROM alpine AS tools\n", target: null);
+
+        Assert.Contains(1, plan.Stages[0].DependsOn);
+        Assert.False(plan.Stages[0].IsNeeded);
+        Assert.Equal(1, plan.TargetStageIndex);
+    }
+
+    [Fact]
+    public void Stage_args_resolve_build_arg_then_default_then_global_then_platform()
+    {
+        var plan = Plan("ARG GLOBAL=g\nARG BOTH=global\nFROM alpine\n", new() { ["BOTH"] = "cli", ["ONLY_CLI"] = "c" });
+
+        Assert.Equal("cli", plan.ResolveStageArg("BOTH", "default"));
+        Assert.Equal("default", plan.ResolveStageArg("OTHER", "default"));
+        Assert.Equal("g", plan.ResolveStageArg("GLOBAL", null));
+        Assert.Equal("c", plan.ResolveStageArg("ONLY_CLI", null));
+        Assert.Equal("amd64", plan.ResolveStageArg("TARGETARCH", null));
+        Assert.Null(plan.ResolveStageArg("NOTHING", null));
+        Assert.Null(plan.ResolveStageArg("HTTP_PROXY", null));
+    }
 }

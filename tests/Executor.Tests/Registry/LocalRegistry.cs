@@ -32,7 +32,11 @@ internal sealed class LocalRegistry : IDisposable
 
     public string StorageDir => Path.Combine(Root, "data");
 
-    public static async Task<LocalRegistry> StartAsync(bool htpasswd = false, CancellationToken cancellationToken = default)
+    public static async Task<LocalRegistry> StartAsync(bool htpasswd = false, CancellationToken cancellationToken = default) =>
+        await StartAsync(htpasswd, token: null, cancellationToken);
+
+    /// <summary>A registry that accepts bearer tokens from <paramref name="token"/> (token auth, as GitLab or GHCR).</summary>
+    public static async Task<LocalRegistry> StartAsync(bool htpasswd, TokenServer? token, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("kaniko-reg-").FullName;
         var port = FreePort();
@@ -44,6 +48,13 @@ internal sealed class LocalRegistry : IDisposable
             Assert.True(code == 0, output);
             await File.WriteAllTextAsync(file, output.Trim() + "\n", cancellationToken);
             auth = $"auth: {{htpasswd: {{realm: test, path: {file}}}}}\n";
+        }
+
+        if (token is not null)
+        {
+            var bundle = Path.Combine(root, "signer.crt");
+            await File.WriteAllTextAsync(bundle, token.CertificatePem, cancellationToken);
+            auth = $"auth: {{token: {{realm: {token.Realm}, service: {TokenServer.Service}, issuer: {TokenServer.Issuer}, rootcertbundle: {bundle}}}}}\n";
         }
 
         var config = Path.Combine(root, "config.yml");

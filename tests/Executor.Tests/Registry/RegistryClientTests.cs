@@ -162,6 +162,39 @@ public sealed class RegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Several_destinations_upload_each_blob_once_per_registry()
+    {
+        var ct = _timeout.Token;
+        var counting = new CountingHandler();
+        using var client = new RegistryClient(Options, null, counting);
+        var image = TestImage.Create(layerSizes: [1000, 2000, 3000]);
+        var destinations = new[] { Ref("dest/one:1"), Ref("dest/two:1"), Ref("dest/two:latest") };
+        var digest = await client.PushImageAsync(image.Content, destinations, ct);
+
+        Assert.Equal(image.Digest, digest);
+        Assert.Equal(4, counting.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.Equal(4, counting.Requests.Count(r => r.Contains("mount=", StringComparison.Ordinal)));
+        foreach (var destination in destinations)
+        {
+            Assert.Equal(image.Digest, (await client.GetManifestAsync(destination, ct)).Digest);
+        }
+    }
+
+    [Fact]
+    public async Task A_blob_shorter_than_described_fails_without_retries_and_leaves_nothing()
+    {
+        var ct = _timeout.Token;
+        using var client = new RegistryClient(Options);
+        var bytes = new byte[100_000];
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(bytes), bytes.Length);
+        var reference = Ref("short/app:1");
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.PushBlobAsync(reference, blob, () => new MemoryStream(bytes, 0, 60_000), ct));
+        Assert.False(e.IsTransient);
+        Assert.Contains("only 60000 bytes", e.Message, StringComparison.Ordinal);
+        Assert.False(await client.BlobExistsAsync(reference, blob.Digest, ct));
+    }
+
+    [Fact]
     public async Task Push_permission_check_opens_and_cancels_an_upload()
     {
         var ct = _timeout.Token;

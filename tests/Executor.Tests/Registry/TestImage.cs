@@ -1,4 +1,7 @@
+using System.Formats.Tar;
+using System.IO.Compression;
 using Kaniko.Executor.Image;
+using Kaniko.Executor.Image.Outputs;
 
 namespace Kaniko.Executor.Tests.Registry;
 
@@ -9,6 +12,53 @@ internal sealed record TestImage(byte[] ConfigBytes, Descriptor Config, IReadOnl
 
     public Descriptor ManifestDescriptor(Platform? platform) =>
         new(MediaType, Digest, ManifestBytes.Length) { Platform = platform };
+
+    public ImageContent Content => new(
+        ManifestBytes,
+        MediaType,
+        ConfigBytes,
+        Config,
+        Layers.Select(l => l.Descriptor).ToList(),
+        (d, _) => Task.FromResult<Stream>(new MemoryStream(Layers.First(l => l.Descriptor.Digest == d.Digest).Bytes, writable: false)));
+
+    /// <summary>An image whose layers are real gzip tarballs (one file each), with correct diff_ids, for skopeo and umoci.</summary>
+    public static TestImage CreateReal(bool docker, int layers = 2, int fileSize = 4096)
+    {
+        var blobs = new List<(Descriptor, byte[])>();
+        var diffIds = new List<Digest>();
+        for (var i = 0; i < layers; i++)
+        {
+            using var tar = new MemoryStream();
+            using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                var data = new byte[fileSize];
+                Random.Shared.NextBytes(data);
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, $"file{i}.bin") { DataStream = new MemoryStream(data), Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+            }
+
+            diffIds.Add(Digest.Sha256Of(tar.ToArray()));
+            using var gz = new MemoryStream();
+            using (var gzip = new GZipStream(gz, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(tar.ToArray());
+            }
+
+            var bytes = gz.ToArray();
+            blobs.Add((new Descriptor(docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest.Sha256Of(bytes), bytes.Length), bytes));
+        }
+
+        var config = new ImageConfig
+        {
+            Created = DateTimeOffset.UnixEpoch,
+            RootFs = new RootFs("layers", diffIds),
+            Config = new ContainerConfig { Cmd = ["/bin/sh"] },
+        };
+        var configBytes = ImageJson.Serialize(config);
+        var configDescriptor = new Descriptor(docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest.Sha256Of(configBytes), configBytes.Length);
+        var mediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
+        var manifest = new ImageManifest(2, mediaType, configDescriptor, blobs.Select(l => l.Item1).ToList());
+        return new TestImage(configBytes, configDescriptor, blobs, ImageJson.Serialize(manifest), mediaType);
+    }
 
     public static TestImage Create(bool docker = false, string architecture = "amd64", string? variant = null, params int[] layerSizes)
     {

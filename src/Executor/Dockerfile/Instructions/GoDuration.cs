@@ -83,7 +83,9 @@ internal static class GoDuration
             s = s[unitEnd..];
         }
 
-        duration = TimeSpan.FromTicks((long)Math.Round(totalTicks));
+        // Sub-tick durations stay non-zero so that range checks still see them.
+        var ticks = (long)Math.Round(totalTicks);
+        duration = TimeSpan.FromTicks(ticks == 0 && totalTicks > 0 ? 1 : ticks);
         if (negative)
         {
             duration = -duration;

@@ -37,8 +37,8 @@ public static partial class InstructionFactory
         {
             "FROM" => CreateFrom(node, location),
             "RUN" => CreateRun(node, location),
-            "CMD" => new CmdInstruction(location, node.Original, CommandOf(node, NoFlags(node, keyword))),
-            "ENTRYPOINT" => new EntrypointInstruction(location, node.Original, CommandOf(node, NoFlags(node, keyword))),
+            "CMD" => new CmdInstruction(location, node.Original, CommandOf(WithoutFlags(node, keyword))),
+            "ENTRYPOINT" => new EntrypointInstruction(location, node.Original, CommandOf(WithoutFlags(node, keyword))),
             "COPY" => CreateCopy(node, location, isAdd: false),
             "ADD" => CreateCopy(node, location, isAdd: true),
             "ENV" => new EnvInstruction(location, node.Original, PairsOf(node, NoFlags(node, keyword))),
@@ -69,6 +69,12 @@ public static partial class InstructionFactory
     {
         new InstructionFlags(keyword).Parse(node.Flags);
         return keyword;
+    }
+
+    private static SyntaxNode WithoutFlags(SyntaxNode node, string keyword)
+    {
+        NoFlags(node, keyword);
+        return node;
     }
 
     private static FromInstruction CreateFrom(SyntaxNode node, SourceLocation location)
@@ -121,7 +127,7 @@ public static partial class InstructionFactory
         return new RunInstruction(
             location,
             node.Original,
-            CommandOf(node, "RUN"),
+            CommandOf(node),
             flags.GetList("mount"),
             network,
             security,
@@ -155,9 +161,10 @@ public static partial class InstructionFactory
             throw new DockerfileException($"{keyword} cannot accept a heredoc as a destination");
         }
 
-        var byName = new Dictionary<string, ParsedHeredoc>(StringComparer.Ordinal);
+        Dictionary<string, ParsedHeredoc>? byName = null;
         foreach (var heredoc in node.Heredocs)
         {
+            byName ??= new Dictionary<string, ParsedHeredoc>(StringComparer.Ordinal);
             byName.TryAdd(heredoc.Name, heredoc);
         }
 
@@ -172,7 +179,7 @@ public static partial class InstructionFactory
                 continue;
             }
 
-            var content = byName.TryGetValue(marker.Name, out var body) ? body.Content : "";
+            var content = byName is not null && byName.TryGetValue(marker.Name, out var body) ? body.Content : "";
             inline.Add(new Heredoc(marker.Name, content, marker.Expand, marker.Chomp));
         }
 
@@ -367,11 +374,7 @@ public static partial class InstructionFactory
         return duration;
     }
 
-    private static CommandLine CommandOf(SyntaxNode node, string keyword)
-    {
-        _ = keyword;
-        return new CommandLine(node.Arguments, !node.IsJson);
-    }
+    private static CommandLine CommandOf(SyntaxNode node) => new(node.Arguments, !node.IsJson);
 
     private static IReadOnlyList<KeyValuePair<string, string>> PairsOf(SyntaxNode node, string keyword)
     {

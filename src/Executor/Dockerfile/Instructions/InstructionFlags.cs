@@ -8,10 +8,9 @@ namespace Kaniko.Executor.Dockerfile.Instructions;
 internal sealed class InstructionFlags
 {
     private readonly string _instruction;
-    private readonly Dictionary<string, FlagKind> _declared = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _booleans = new(StringComparer.Ordinal);
+    // Instructions declare a handful of flags and most lines use none, so small lists beat dictionaries.
+    private readonly List<(string Name, FlagKind Kind)> _declared = new(6);
+    private List<(string Name, string Value)>? _values;
 
     public InstructionFlags(string instruction)
     {
@@ -33,7 +32,12 @@ internal sealed class InstructionFlags
 
     public void Parse(IReadOnlyList<string> given)
     {
-        var used = new HashSet<string>(StringComparer.Ordinal);
+        if (given.Count == 0)
+        {
+            return;
+        }
+
+        var used = new List<string>(given.Count);
         foreach (var flag in given)
         {
             if (!flag.StartsWith("--", StringComparison.Ordinal))
@@ -51,15 +55,20 @@ internal sealed class InstructionFlags
             var name = equals < 0 ? body : body[..equals];
             var value = equals < 0 ? null : body[(equals + 1)..];
 
-            if (!_declared.TryGetValue(name, out var kind))
+            var declared = _declared.FindIndex(entry => entry.Name == name);
+            if (declared < 0)
             {
                 throw new DockerfileException($"unknown flag: {name}", hint: Suggest(name));
             }
 
-            if (!used.Add(name) && kind != FlagKind.List)
+            var kind = _declared[declared].Kind;
+            if (used.Contains(name) && kind != FlagKind.List)
             {
                 throw new DockerfileException($"duplicate flag specified: {name}");
             }
+
+            used.Add(name);
+            _values ??= [];
 
             switch (kind)
             {
@@ -67,51 +76,43 @@ internal sealed class InstructionFlags
                     switch (value?.ToLowerInvariant())
                     {
                         case null or "true":
-                            _booleans.Add(name);
+                            _values.Add((name, "true"));
                             break;
                         case "false":
-                            _booleans.Remove(name);
+                            _values.Add((name, "false"));
                             break;
                         default:
                             throw new DockerfileException($"expecting boolean value for flag {name}, not: {value}");
                     }
 
                     break;
-                case FlagKind.String:
-                    _strings[name] = value ?? throw new DockerfileException($"missing a value on flag: {name}", hint: $"use --{name}=<value>");
-                    break;
-                case FlagKind.List:
-                    if (value is null)
-                    {
-                        throw new DockerfileException($"missing a value on flag: {name}", hint: $"use --{name}=<value>");
-                    }
-
-                    if (!_lists.TryGetValue(name, out var values))
-                    {
-                        _lists[name] = values = [];
-                    }
-
-                    values.Add(value);
+                default:
+                    _values.Add((name, value ?? throw new DockerfileException($"missing a value on flag: {name}", hint: $"use --{name}=<value>")));
                     break;
             }
         }
     }
 
-    public string? GetString(string name) => _strings.GetValueOrDefault(name);
+    public string? GetString(string name)
+    {
+        var index = _values?.FindLastIndex(entry => entry.Name == name) ?? -1;
+        return index < 0 ? null : _values![index].Value;
+    }
 
-    public bool GetBoolean(string name) => _booleans.Contains(name);
+    public bool GetBoolean(string name) => GetString(name) == "true";
 
-    public IReadOnlyList<string> GetList(string name) => _lists.TryGetValue(name, out var values) ? values : [];
+    public IReadOnlyList<string> GetList(string name) =>
+        _values is null ? [] : _values.Where(entry => entry.Name == name).Select(entry => entry.Value).ToArray();
 
     private InstructionFlags Declare(string name, FlagKind kind)
     {
-        _declared[name] = kind;
+        _declared.Add((name, kind));
         return this;
     }
 
     private string? Suggest(string name)
     {
-        var best = KeywordSuggester.Closest(name, _declared.Keys);
+        var best = KeywordSuggester.Closest(name, _declared.Select(entry => entry.Name));
         return best is null
             ? (_declared.Count == 0 ? $"{_instruction} takes no flags" : null)
             : $"did you mean --{best}?";

@@ -13,7 +13,7 @@ public static class DockerfileParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var directives = new ParserDirectives();
-        var lines = new LineReader(text.StartsWith('\uFEFF') ? text[1..] : text);
+        var lines = new LineReader(text, text.StartsWith('\uFEFF') ? 1 : 0);
         var nodes = new List<SyntaxNode>();
         var warnings = new List<string>();
         var currentLine = 0;
@@ -25,14 +25,14 @@ public static class DockerfileParser
             currentLine++;
             var startLine = currentLine;
 
-            var (first, isEndOfLine) = TrimContinuation(processed, directives.EscapeChar);
-            if (isEndOfLine && first.Length == 0)
+            var isEndOfLine = TrimContinuation(ref processed, directives.EscapeChar);
+            if (isEndOfLine && processed.IsEmpty)
             {
                 continue;
             }
 
             joined.Clear();
-            joined.Append(first);
+            joined.Append(processed);
             var hasEmptyContinuationLine = false;
             while (!isEndOfLine && lines.TryRead(out raw))
             {
@@ -51,7 +51,7 @@ public static class DockerfileParser
                     continue;
                 }
 
-                (continuation, isEndOfLine) = TrimContinuation(continuation, directives.EscapeChar);
+                isEndOfLine = TrimContinuation(ref continuation, directives.EscapeChar);
                 joined.Append(continuation);
             }
 
@@ -76,7 +76,7 @@ public static class DockerfileParser
                 node = ReadHeredocs(node, line, ref lines, ref currentLine, file, startLine);
             }
 
-            nodes.Add(node with { StartLine = startLine, EndLine = currentLine });
+            nodes.Add(node.EndLine == currentLine ? node : node with { EndLine = currentLine });
         }
 
         if (nodes.Count == 0)
@@ -112,7 +112,7 @@ public static class DockerfileParser
             while (lines.TryRead(out var raw))
             {
                 currentLine++;
-                var candidate = raw.AsSpan().TrimEnd("\r\n");
+                var candidate = raw.TrimEnd("\r\n");
                 if (marker.Chomp)
                 {
                     candidate = candidate.TrimStart('\t');
@@ -144,15 +144,18 @@ public static class DockerfileParser
 
     private static bool CanContainHeredoc(SyntaxNode node)
     {
-        if (node.Instruction == "onbuild" && node.Child is not null)
+        if (node.Child is not null && node.Keyword.Equals("onbuild", StringComparison.OrdinalIgnoreCase))
         {
             node = node.Child;
         }
 
-        return node.Instruction is "run" or "copy" or "add" && !node.IsJson;
+        return !node.IsJson &&
+            (node.Keyword.Equals("run", StringComparison.OrdinalIgnoreCase) ||
+             node.Keyword.Equals("copy", StringComparison.OrdinalIgnoreCase) ||
+             node.Keyword.Equals("add", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string ProcessLine(ParserDirectives directives, string raw, bool stripLeadingWhitespace, string file, int lineNumber)
+    private static ReadOnlySpan<char> ProcessLine(ParserDirectives directives, ReadOnlySpan<char> raw, bool stripLeadingWhitespace, string file, int lineNumber)
     {
         var token = TrimNewline(raw);
         if (stripLeadingWhitespace)
@@ -160,24 +163,27 @@ public static class DockerfileParser
             token = TrimLeadingWhitespace(token);
         }
 
-        try
+        if (!directives.IsDone)
         {
-            directives.Inspect(token);
-        }
-        catch (DockerfileException ex)
-        {
-            throw ex.At(new SourceLocation(file, lineNumber, lineNumber), token);
+            try
+            {
+                directives.Inspect(token.ToString());
+            }
+            catch (DockerfileException ex)
+            {
+                throw ex.At(new SourceLocation(file, lineNumber, lineNumber), token.ToString());
+            }
         }
 
         // A line that starts with # is a comment (continuation lines: only without indent).
-        return token.StartsWith('#') ? "" : token;
+        return token.StartsWith('#') ? [] : token;
     }
 
     /// <summary>
     /// The escape character at the end of a line (blanks after it allowed) continues the line,
-    /// unless it is itself escaped.
+    /// unless it is itself escaped. Removes the continuation and returns whether the line ends here.
     /// </summary>
-    private static (string Line, bool IsEndOfLine) TrimContinuation(string line, char escape)
+    private static bool TrimContinuation(ref ReadOnlySpan<char> line, char escape)
     {
         var end = line.Length;
         while (end > 0 && line[end - 1] is ' ' or '\t')
@@ -187,25 +193,26 @@ public static class DockerfileParser
 
         if (end == 0 || line[end - 1] != escape)
         {
-            return (line, true);
+            return true;
         }
 
         var escapeAt = end - 1;
-        if (escapeAt == 0)
+        if (escapeAt > 0 && line[escapeAt - 1] == escape)
         {
-            return ("", false);
+            return true;
         }
 
-        return line[escapeAt - 1] == escape ? (line, true) : (line[..escapeAt], false);
+        line = line[..escapeAt];
+        return false;
     }
 
-    private static bool IsComment(string raw) => TrimLeadingWhitespace(TrimNewline(raw)).StartsWith('#');
+    private static bool IsComment(ReadOnlySpan<char> raw) => TrimLeadingWhitespace(TrimNewline(raw)).StartsWith('#');
 
-    private static bool IsEmptyContinuationLine(string line) => TrimLeadingWhitespace(TrimNewline(line)).Length == 0;
+    private static bool IsEmptyContinuationLine(ReadOnlySpan<char> line) => TrimLeadingWhitespace(TrimNewline(line)).IsEmpty;
 
-    private static string TrimNewline(string raw) => raw.TrimEnd('\r', '\n');
+    private static ReadOnlySpan<char> TrimNewline(ReadOnlySpan<char> raw) => raw.TrimEnd("\r\n");
 
-    private static string TrimLeadingWhitespace(string text)
+    private static ReadOnlySpan<char> TrimLeadingWhitespace(ReadOnlySpan<char> text)
     {
         var start = 0;
         while (start < text.Length && char.IsWhiteSpace(text[start]))
@@ -213,32 +220,32 @@ public static class DockerfileParser
             start++;
         }
 
-        return start == 0 ? text : text[start..];
+        return text[start..];
     }
 
     /// <summary>Splits text into lines that keep their line ending, as heredoc bodies need.</summary>
-    private struct LineReader
+    private ref struct LineReader
     {
         private readonly string _text;
         private int _position;
 
-        public LineReader(string text)
+        public LineReader(string text, int start)
         {
             _text = text;
-            _position = 0;
+            _position = start;
         }
 
-        public bool TryRead(out string line)
+        public bool TryRead(out ReadOnlySpan<char> line)
         {
             if (_position >= _text.Length)
             {
-                line = "";
+                line = [];
                 return false;
             }
 
             var newline = _text.IndexOf('\n', _position);
             var end = newline < 0 ? _text.Length : newline + 1;
-            line = _text[_position..end];
+            line = _text.AsSpan(_position, end - _position);
             _position = end;
             return true;
         }

@@ -15,6 +15,11 @@ public sealed partial record HeredocMarker(string Name, int FileDescriptor, bool
     /// <summary>The marker a single word stands for, or null when it is not one.</summary>
     public static HeredocMarker? FromWord(string word)
     {
+        if (!word.Contains("<<", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         var match = MarkerPattern().Match(word);
         if (!match.Success)
         {

@@ -25,7 +25,7 @@ internal static class LineParsers
     public static SyntaxNode NodeFromLine(string line, char escape, int startLine, int endLine)
     {
         var (keyword, flags, rest) = SplitCommand(line);
-        var style = StyleOf(keyword.ToLowerInvariant());
+        var style = s_styles.GetValueOrDefault(keyword, ArgumentStyle.Ignore);
         var arguments = new List<string>();
         var isJson = false;
         SyntaxNode? child = null;
@@ -71,30 +71,40 @@ internal static class LineParsers
         return new SyntaxNode(keyword, flags, arguments, isJson, child, line, startLine, endLine);
     }
 
-    private static ArgumentStyle StyleOf(string instruction) => instruction switch
+    // Keywords match case-insensitively; unknown ones get no arguments (the typed layer rejects them).
+    private static readonly Dictionary<string, ArgumentStyle> s_styles = new(StringComparer.OrdinalIgnoreCase)
     {
-        "add" or "copy" or "volume" => ArgumentStyle.MaybeJsonToList,
-        "arg" => ArgumentStyle.NameOrNameValue,
-        "cmd" or "entrypoint" or "run" or "shell" => ArgumentStyle.MaybeJson,
-        "env" or "label" => ArgumentStyle.NameValue,
-        "expose" or "from" => ArgumentStyle.WhitespaceDelimited,
-        "healthcheck" => ArgumentStyle.HealthConfig,
-        "maintainer" or "stopsignal" or "user" or "workdir" => ArgumentStyle.SingleString,
-        "onbuild" => ArgumentStyle.SubCommand,
-        _ => ArgumentStyle.Ignore,
+        ["add"] = ArgumentStyle.MaybeJsonToList,
+        ["copy"] = ArgumentStyle.MaybeJsonToList,
+        ["volume"] = ArgumentStyle.MaybeJsonToList,
+        ["arg"] = ArgumentStyle.NameOrNameValue,
+        ["cmd"] = ArgumentStyle.MaybeJson,
+        ["entrypoint"] = ArgumentStyle.MaybeJson,
+        ["run"] = ArgumentStyle.MaybeJson,
+        ["shell"] = ArgumentStyle.MaybeJson,
+        ["env"] = ArgumentStyle.NameValue,
+        ["label"] = ArgumentStyle.NameValue,
+        ["expose"] = ArgumentStyle.WhitespaceDelimited,
+        ["from"] = ArgumentStyle.WhitespaceDelimited,
+        ["healthcheck"] = ArgumentStyle.HealthConfig,
+        ["maintainer"] = ArgumentStyle.SingleString,
+        ["stopsignal"] = ArgumentStyle.SingleString,
+        ["user"] = ArgumentStyle.SingleString,
+        ["workdir"] = ArgumentStyle.SingleString,
+        ["onbuild"] = ArgumentStyle.SubCommand,
     };
 
     /// <summary>Keyword, then leading <c>--flags</c>, then the rest (trimmed).</summary>
     internal static (string Keyword, IReadOnlyList<string> Flags, string Remainder) SplitCommand(string line)
     {
-        var trimmed = line.Trim();
+        var trimmed = line.AsSpan().Trim();
         var split = 0;
         while (split < trimmed.Length && !IsTokenSeparator(trimmed[split]))
         {
             split++;
         }
 
-        var keyword = trimmed[..split];
+        var keyword = KeywordText(trimmed[..split]);
         if (split == trimmed.Length)
         {
             return (keyword, [], "");
@@ -106,14 +116,41 @@ internal static class LineParsers
             afterKeyword++;
         }
 
-        var (rest, flags) = ExtractBuilderFlags(trimmed[afterKeyword..]);
-        return (keyword, flags, rest.Trim());
+        var rest = trimmed[afterKeyword..];
+        if (!rest.StartsWith("--", StringComparison.Ordinal))
+        {
+            // The common case: no flags, so no need to run the flag scanner.
+            return (keyword, [], rest.Trim().ToString());
+        }
+
+        var (remainder, flags) = ExtractBuilderFlags(rest.ToString());
+        return (keyword, flags, remainder.Trim());
+    }
+
+    private static readonly string[] s_commonKeywords =
+    [
+        "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+        "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+    ];
+
+    // Reuses one string per upper-case keyword instead of allocating one per instruction.
+    private static string KeywordText(ReadOnlySpan<char> keyword)
+    {
+        foreach (var known in s_commonKeywords)
+        {
+            if (keyword.SequenceEqual(known))
+            {
+                return known;
+            }
+        }
+
+        return keyword.ToString();
     }
 
     private static bool IsTokenSeparator(char c) => c is ' ' or '\t' or '\v' or '\f' or '\r';
 
     /// <summary>Reads the <c>--name[=value]</c> words at the start; <c>--</c> ends them.</summary>
-    private static (string Remainder, List<string> Flags) ExtractBuilderFlags(string line)
+    private static (string Remainder, IReadOnlyList<string> Flags) ExtractBuilderFlags(string line)
     {
         var words = new List<string>();
         var word = new StringBuilder();
@@ -329,7 +366,17 @@ internal static class LineParsers
         return words;
     }
 
-    private static void Append(StringBuilder builder, int rune) => builder.Append(char.ConvertFromUtf32(rune));
+    private static void Append(StringBuilder builder, int rune)
+    {
+        if (rune < 0x10000)
+        {
+            builder.Append((char)rune);
+        }
+        else
+        {
+            builder.Append(char.ConvertFromUtf32(rune));
+        }
+    }
 
     private static void ParseNameValue(string rest, string keyword, char escape, List<string> arguments)
     {
@@ -358,7 +405,7 @@ internal static class LineParsers
             {
                 throw new DockerfileException(
                     $"{keyword} must have two arguments",
-                    hint: $"use {keyword} name=value (or {keyword} name value)");
+                    hint: $"use {keyword} name=value");
             }
 
             arguments.Add(rest[..split]);

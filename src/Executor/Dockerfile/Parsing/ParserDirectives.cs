@@ -13,6 +13,8 @@ internal sealed partial class ParserDirectives
 
     public char EscapeChar { get; private set; } = '\\';
 
+    public bool IsDone => _done;
+
     public IReadOnlyDictionary<string, string> Values => _seen;
 
     /// <summary>Looks at one line (newline and leading blanks removed); throws on a bad directive.</summary>

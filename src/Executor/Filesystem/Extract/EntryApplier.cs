@@ -1,6 +1,6 @@
 using Kaniko.Executor.Filesystem.Native;
 using Kaniko.Executor.Filesystem.Tar;
-using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
 
 namespace Kaniko.Executor.Filesystem.Extract;
 
@@ -63,54 +63,40 @@ internal sealed class EntryApplier
         }
 
         var host = _root.ToHostPath(target);
-        Posix.TryLStat(host, out var existing);
-        var exists = existing.Mode != 0;
         switch (entry.Type)
         {
+            case TarEntryType.RegularFile:
+                WriteFile(entry, target, host, reader);
+                break;
             case TarEntryType.Directory:
-                if (exists && !existing.IsDirectory)
+                if (!Posix.TryMkdir(host, 0x1C0))
                 {
-                    RemoveExisting(target, existing);
-                    exists = false;
-                }
-
-                if (!exists)
-                {
-                    Posix.Mkdir(host, 0x1C0);
+                    var existing = Posix.LStat(host);
+                    if (!existing.IsDirectory)
+                    {
+                        RemoveExisting(target, existing);
+                        Posix.Mkdir(host, 0x1C0);
+                    }
                 }
 
                 SetMetadata(host, entry, isSymlink: false);
                 _directoryTimes.Add((host, entry.MtimeSeconds, entry.MtimeNanoseconds));
                 break;
-            case TarEntryType.RegularFile:
-                if (exists)
-                {
-                    RemoveExisting(target, existing);
-                }
-
-                WriteFile(host, reader);
-                SetMetadata(host, entry, isSymlink: false);
-                Posix.SetTimes(host, entry.MtimeSeconds, entry.MtimeNanoseconds);
-                break;
             case TarEntryType.SymbolicLink:
-                if (exists)
-                {
-                    RemoveExisting(target, existing);
-                }
-
+                RemoveIfExists(target, host);
                 Posix.Symlink(entry.LinkName, host);
                 SetMetadata(host, entry, isSymlink: true);
                 Posix.SetTimes(host, entry.MtimeSeconds, entry.MtimeNanoseconds);
                 break;
             case TarEntryType.HardLink:
-                if (!CreateHardLink(entry, target, host, exists ? existing : null))
+                if (!CreateHardLink(entry, target, host))
                 {
                     return;
                 }
 
                 break;
             default:
-                if (!CreateSpecialFile(entry, target, host, exists ? existing : null))
+                if (!CreateSpecialFile(entry, target, host))
                 {
                     return;
                 }
@@ -235,19 +221,46 @@ internal sealed class EntryApplier
         }
     }
 
-    private void WriteFile(string host, TarStreamReader reader)
+    private void WriteFile(TarEntryHeader entry, string target, string host, TarStreamReader reader)
     {
-        using SafeFileHandle handle = File.OpenHandle(host, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        long offset = 0;
-        int read;
-        while ((read = reader.ReadData(_copyBuffer)) > 0)
+        var file = NewFile.TryCreate(host);
+        if (file is null)
         {
-            RandomAccess.Write(handle, _copyBuffer.AsSpan(0, read), offset);
-            offset += read;
+            RemoveIfExists(target, host);
+            file = NewFile.TryCreate(host) ?? throw new IOException($"'{host}' reappeared while it was being replaced");
+        }
+
+        using (file)
+        {
+            int read;
+            while ((read = reader.ReadData(_copyBuffer)) > 0)
+            {
+                file.Write(_copyBuffer.AsSpan(0, read));
+            }
+
+            Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
+            file.Chmod(entry.Mode);
+            if (entry.Xattrs is not null)
+            {
+                foreach (var (name, value) in entry.Xattrs)
+                {
+                    Tolerate(file.SetXattr(name, value), "xattr:" + name, host, entry);
+                }
+            }
+
+            file.SetTimes(entry.MtimeSeconds, entry.MtimeNanoseconds);
         }
     }
 
-    private bool CreateHardLink(TarEntryHeader entry, string target, string host, FileStatus? existing)
+    private void RemoveIfExists(string target, string host)
+    {
+        if (Posix.TryLStat(host, out var existing))
+        {
+            RemoveExisting(target, existing);
+        }
+    }
+
+    private bool CreateHardLink(TarEntryHeader entry, string target, string host)
     {
         var linkName = InsidePath.Clean("/" + entry.LinkName)
             ?? throw Hostile(entry, $"its hardlink target '{entry.LinkName}' climbs above the root with '..'");
@@ -274,21 +287,14 @@ internal sealed class EntryApplier
             return false;
         }
 
-        if (existing is { } status)
-        {
-            RemoveExisting(target, status);
-        }
-
+        RemoveIfExists(target, host);
         Posix.Link(sourceHost, host);
         return true;
     }
 
-    private bool CreateSpecialFile(TarEntryHeader entry, string target, string host, FileStatus? existing)
+    private bool CreateSpecialFile(TarEntryHeader entry, string target, string host)
     {
-        if (existing is { } status)
-        {
-            RemoveExisting(target, status);
-        }
+        RemoveIfExists(target, host);
 
         var type = entry.Type switch
         {
@@ -314,40 +320,39 @@ internal sealed class EntryApplier
     /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability).</summary>
     private void SetMetadata(string host, TarEntryHeader entry, bool isSymlink)
     {
-        var errno = Posix.LChown(host, entry.Uid, entry.Gid);
-        if (errno != 0)
-        {
-            if (errno is not (LibC.EPERM or LibC.EINVAL))
-            {
-                throw Posix.Error("lchown", host, errno);
-            }
-
-            _warnings.Once("chown", $"ownership {entry.Uid}:{entry.Gid} of '{entry.Name}' not set ({errno})");
-        }
-
+        Tolerate(Posix.LChown(host, entry.Uid, entry.Gid), "chown", host, entry);
         if (!isSymlink)
         {
             Posix.Chmod(host, entry.Mode);
         }
 
-        if (entry.Xattrs is null)
+        if (entry.Xattrs is not null)
+        {
+            foreach (var (name, value) in entry.Xattrs)
+            {
+                Tolerate(Posix.SetXattr(host, name, value), "xattr:" + name, host, entry);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ownership and xattrs that the environment does not permit (rootless: unmapped ids, no CAP_SETFCAP, symlink
+    /// user.* attributes) are skipped with one warning per kind; other failures are errors.
+    /// </summary>
+    private void Tolerate(int errno, string kind, string host, TarEntryHeader entry)
+    {
+        if (errno == 0)
         {
             return;
         }
 
-        foreach (var (name, value) in entry.Xattrs)
+        if (errno is not (LibC.EPERM or LibC.EINVAL or LibC.EOPNOTSUPP or 13 /* EACCES */))
         {
-            errno = Posix.SetXattr(host, name, value);
-            if (errno != 0)
-            {
-                if (errno is not (LibC.EPERM or LibC.EOPNOTSUPP or 13))
-                {
-                    throw Posix.Error($"lsetxattr {name}", host, errno);
-                }
-
-                _warnings.Once("xattr:" + name, $"extended attribute {name} of '{entry.Name}' not set ({errno})");
-            }
+            throw Posix.Error(kind, host, errno);
         }
+
+        var what = kind == "chown" ? $"ownership {entry.Uid}:{entry.Gid}" : $"extended attribute {kind[6..]}";
+        _warnings.Once(kind, $"{what} of '{entry.Name}' not set: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private LayerFormatException Hostile(TarEntryHeader entry, string message) => new(_layerName, entry.Name, message);

@@ -61,8 +61,60 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "llistxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial nint LListXattr(string path, byte* list, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "umask")]
-    public static partial uint Umask(uint mask);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    public static partial int StatxAt(int dirFd, byte* name, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+    public static partial int OpenAt(int dirFd, byte* name, int flags);
+
+    /// <summary>open(2) with a mode: variadic in C, passed as a plain argument on Linux x86-64 and aarch64.</summary>
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int OpenCreate(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+    public static partial int FChown(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int FChmod(int fd, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
+    public static partial int FUtimens(int fd, TimeSpec* times);
+
+    [LibraryImport("libc", EntryPoint = "fsetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int FSetXattr(int fd, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fdopendir", SetLastError = true)]
+    public static partial nint FdOpenDir(int fd);
+
+    /// <summary>Returns a <c>struct dirent64*</c> (glibc, 64-bit): d_ino at 0, d_type at 18, d_name at 19.</summary>
+    [LibraryImport("libc", EntryPoint = "readdir64", SetLastError = true)]
+    public static partial nint ReadDir(nint directory);
+
+    [LibraryImport("libc", EntryPoint = "closedir")]
+    public static partial int CloseDir(nint directory);
+
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const int OExcl = 0x80;
+    public const int OCloexec = 0x80000;
+    public const int EINTR = 4;
+
+    /// <summary>O_DIRECTORY: 0200000 on x86-64 and most architectures, 040000 on arm and aarch64.</summary>
+    public static int ODirectory => IsArm ? 0x4000 : 0x10000;
+
+    /// <summary>O_NOFOLLOW: 0400000 on x86-64 and most architectures, 0100000 on arm and aarch64.</summary>
+    public static int ONoFollow => IsArm ? 0x8000 : 0x20000;
+
+    private static bool IsArm => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -24,22 +24,24 @@ internal static unsafe class Posix
             throw Error("lstat", path, errno);
         }
 
-        status = new FileStatus(
-            buffer.Ino,
-            ((ulong)buffer.DevMajor << 32) | buffer.DevMinor,
-            (long)buffer.Size,
-            buffer.MtimeSeconds,
-            buffer.MtimeNanoseconds,
-            buffer.CtimeSeconds,
-            buffer.CtimeNanoseconds,
-            buffer.Mode,
-            buffer.Uid,
-            buffer.Gid,
-            buffer.Nlink,
-            buffer.RdevMajor,
-            buffer.RdevMinor);
+        status = ToStatus(buffer);
         return true;
     }
+
+    public static FileStatus ToStatus(in StatxBuffer buffer) => new(
+        buffer.Ino,
+        ((ulong)buffer.DevMajor << 32) | buffer.DevMinor,
+        (long)buffer.Size,
+        buffer.MtimeSeconds,
+        buffer.MtimeNanoseconds,
+        buffer.CtimeSeconds,
+        buffer.CtimeNanoseconds,
+        buffer.Mode,
+        buffer.Uid,
+        buffer.Gid,
+        buffer.Nlink,
+        buffer.RdevMajor,
+        buffer.RdevMinor);
 
     public static FileStatus LStat(string path) =>
         TryLStat(path, out var status) ? status : throw Error("lstat", path, LibC.ENOENT);
@@ -49,6 +51,18 @@ internal static unsafe class Posix
     public static void Chmod(string path, uint mode) => ThrowOnError(LibC.Chmod(path, mode & 0xFFF), "chmod", path);
 
     public static void Mkdir(string path, uint mode) => ThrowOnError(LibC.Mkdir(path, mode & 0xFFF), "mkdir", path);
+
+    /// <summary>mkdir; false when something already exists at the path.</summary>
+    public static bool TryMkdir(string path, uint mode)
+    {
+        if (LibC.Mkdir(path, mode & 0xFFF) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == LibC.EEXIST ? false : throw Error("mkdir", path, errno);
+    }
 
     public static void Link(string existingPath, string newPath) =>
         ThrowOnError(LibC.Link(existingPath, newPath), "link", newPath);

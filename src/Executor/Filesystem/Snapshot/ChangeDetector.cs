@@ -38,9 +38,30 @@ internal sealed class ChangeDetector(SnapshotMode mode)
                 hash = Hash(hostPath, now);
                 return hash != before.Hash;
             default:
-                return !SameMetadata(old, now);
+                if (!SameMetadata(old, now))
+                {
+                    return true;
+                }
+
+                if (!before.Racy)
+                {
+                    return false;
+                }
+
+                hash = Hash(hostPath, now);
+                return hash != before.Hash;
         }
     }
+
+    /// <summary>
+    /// In fast mode, entries whose ctime is within <see cref="RacyWindowNanoseconds"/> of the scan's start (or
+    /// later) could change again without any timestamp moving (coarse kernel clock): their content hash is kept.
+    /// </summary>
+    public bool IsRacy(in FileStatus status, long scanStartNanoseconds) =>
+        mode == SnapshotMode.Fast &&
+        (status.CtimeSeconds * 1_000_000_000L) + status.CtimeNanoseconds >= scanStartNanoseconds - RacyWindowNanoseconds;
+
+    public const long RacyWindowNanoseconds = 50_000_000;
 
     /// <summary>kaniko's full-mode hash: mode, mtime, owner, security.capability, then content or link target.</summary>
     public static UInt128 Hash(string hostPath, in FileStatus status)

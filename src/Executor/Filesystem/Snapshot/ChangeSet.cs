@@ -1,6 +1,7 @@
-using Kaniko.Executor.Filesystem.Native;
-
 namespace Kaniko.Executor.Filesystem.Snapshot;
+
+/// <summary>Decides whether a path present now counts as changed; may fill in <paramref name="current"/>'s hash.</summary>
+internal delegate bool ChangeTest(string path, BaselineEntry? before, ref BaselineEntry current);
 
 /// <summary>
 /// The difference between a baseline and the current state of (part of) a root, as layer items: changed paths
@@ -8,30 +9,31 @@ namespace Kaniko.Executor.Filesystem.Snapshot;
 /// </summary>
 internal static class ChangeSet
 {
-    /// <param name="now">Current state of the scanned scope.</param>
+    /// <param name="now">Current state of the scanned scope (becomes the next baseline; hashes are filled in).</param>
     /// <param name="before">Baseline of the same scope.</param>
-    /// <param name="isChanged">Decides (and records the new baseline entry) for paths present in both.</param>
-    /// <param name="statusOf">lstat of a path outside the scope (parent directories).</param>
+    /// <param name="isChanged">Decides for every path present now.</param>
+    /// <param name="statusOf">lstat of a parent directory outside the scope.</param>
     public static List<LayerItem> Compute(
-        Dictionary<string, FileStatus> now,
+        Dictionary<string, BaselineEntry> now,
         IReadOnlyDictionary<string, BaselineEntry> before,
-        Func<string, BaselineEntry?, FileStatus, bool> isChanged,
-        Func<string, FileStatus?> statusOf)
+        ChangeTest isChanged,
+        Func<string, Native.FileStatus?> statusOf)
     {
         var included = new HashSet<string>(StringComparer.Ordinal);
         var replaced = new HashSet<string>(StringComparer.Ordinal);
         var typeChanged = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (path, status) in now)
+        foreach (var path in now.Keys)
         {
+            ref var current = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(now, path);
             BaselineEntry? old = before.TryGetValue(path, out var entry) ? entry : null;
-            var changed = isChanged(path, old, status);
+            var changed = isChanged(path, old, ref current);
             if (old is { } previous)
             {
-                if (previous.Status.Type != status.Type)
+                if (previous.Status.Type != current.Status.Type)
                 {
                     typeChanged.Add(path);
                 }
-                else if (status.IsDirectory && previous.Status.Inode != status.Inode)
+                else if (current.Status.IsDirectory && previous.Status.Inode != current.Status.Inode)
                 {
                     replaced.Add(path);
                     changed = true;
@@ -86,7 +88,7 @@ internal static class ChangeSet
 
         foreach (var path in included)
         {
-            FileStatus? status = now.TryGetValue(path, out var current) ? current : statusOf(path);
+            var status = now.TryGetValue(path, out var current) ? current.Status : statusOf(path);
             if (status is { } value)
             {
                 items.Add(new LayerItem(path, LayerItemKind.Entry, value));

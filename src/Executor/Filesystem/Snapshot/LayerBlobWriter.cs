@@ -15,7 +15,7 @@ internal sealed class LayerBlobWriter : IDisposable
     private readonly LayerCompression _compression;
     private readonly FileStream _file;
     private readonly HashingWriteStream _compressedHash;
-    private readonly Stream? _compressor;
+    private readonly ParallelCompressionStream? _compressor;
     private readonly HashingWriteStream _tarHash;
     private bool _completed;
 
@@ -29,8 +29,10 @@ internal sealed class LayerBlobWriter : IDisposable
         _compressedHash = new HashingWriteStream(_file);
         _compressor = compression switch
         {
-            LayerCompression.Gzip => new GZipStream(_compressedHash, new ZLibCompressionOptions { CompressionLevel = level ?? 1 }, leaveOpen: true),
-            LayerCompression.Zstd => new CompressionStream(_compressedHash, level ?? 3, bufferSize: 1 << 17, leaveOpen: true),
+            LayerCompression.Gzip => new ParallelCompressionStream(_compressedHash, destination =>
+                new GZipStream(destination, new ZLibCompressionOptions { CompressionLevel = level ?? 1 }, leaveOpen: true)),
+            LayerCompression.Zstd => new ParallelCompressionStream(_compressedHash, destination =>
+                new CompressionStream(destination, level ?? 3, bufferSize: 1 << 17, leaveOpen: true)),
             _ => null,
         };
         _tarHash = _compressor is null ? _compressedHash : new HashingWriteStream(_compressor);
@@ -42,6 +44,7 @@ internal sealed class LayerBlobWriter : IDisposable
     public LayerFile Complete()
     {
         var diffId = Digest.FromSha256Hash(_tarHash.GetHash());
+        _compressor?.Finish();
         _compressor?.Dispose();
         _file.Flush(flushToDisk: false);
         var digest = Digest.FromSha256Hash(_compressedHash.GetHash());

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kaniko.Executor.Filesystem.Native;
 using Kaniko.Executor.Filesystem.Snapshot;
 using Kaniko.Executor.Image;
@@ -33,11 +34,12 @@ public sealed class Snapshotter
     public Task InitializeAsync(CancellationToken ct) => Task.Run(
         () =>
         {
-            var statuses = Scan(InsidePath.Root, ct);
-            var baseline = new Dictionary<string, BaselineEntry>(statuses.Count, StringComparer.Ordinal);
-            foreach (var (path, status) in statuses)
+            var scanStart = NowNanoseconds();
+            var baseline = Scan(InsidePath.Root, ct);
+            foreach (var path in baseline.Keys)
             {
-                baseline[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+                ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(baseline, path);
+                entry = WithHashes(path, entry, scanStart);
             }
 
             _baseline = baseline;
@@ -61,31 +63,31 @@ public sealed class Snapshotter
     private LayerFile? TakeSnapshot(string outputDirectory, CancellationToken ct)
     {
         var baseline = RequireBaseline();
+        var scanStart = NowNanoseconds();
         var now = Scan(InsidePath.Root, ct);
-        var next = new Dictionary<string, BaselineEntry>(now.Count, StringComparer.Ordinal);
         var items = ChangeSet.Compute(
             now,
             baseline,
-            (path, old, status) =>
+            (string path, BaselineEntry? before, ref BaselineEntry current) =>
             {
-                bool changed;
-                UInt128 hash;
-                if (old is { } before)
+                if (before is not { } old)
                 {
-                    changed = _detector.IsChanged(before, status, _root.ToHostPath(path), out hash);
-                }
-                else
-                {
-                    changed = true;
-                    hash = HashIfNeeded(path, status);
+                    current = WithHashes(path, current, scanStart);
+                    return true;
                 }
 
-                next[path] = new BaselineEntry(status, hash);
+                var changed = _detector.IsChanged(old, current.Status, _root.ToHostPath(path), out var hash);
+                current = current with { Hash = hash };
+                if (_detector.IsRacy(current.Status, scanStart))
+                {
+                    current = WithHashes(path, current, scanStart);
+                }
+
                 return changed;
             },
             StatusOf);
         var layer = items.Count == 0 ? null : new SnapshotLayerWriter(_root, _options).Write(items, outputDirectory, ct);
-        _baseline = next;
+        _baseline = now;
         return layer;
     }
 
@@ -111,7 +113,8 @@ public sealed class Snapshotter
             return null;
         }
 
-        var now = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
+        var scanStart = NowNanoseconds();
+        var now = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
             ct.ThrowIfCancellationRequested();
@@ -127,13 +130,12 @@ public sealed class Snapshotter
             }
         }
 
-        var updates = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
         var items = ChangeSet.Compute(
             now,
             before,
-            (path, old, status) =>
+            (string path, BaselineEntry? before, ref BaselineEntry current) =>
             {
-                updates[path] = new BaselineEntry(status, HashIfNeeded(path, status));
+                current = WithHashes(path, current, scanStart);
                 return true; // COPY output is always part of its layer, as in kaniko
             },
             StatusOf);
@@ -151,34 +153,42 @@ public sealed class Snapshotter
             }
         }
 
-        foreach (var item in items)
-        {
-            if (item.Kind == LayerItemKind.Entry && !updates.ContainsKey(item.Path))
-            {
-                updates[item.Path] = new BaselineEntry(item.Status, HashIfNeeded(item.Path, item.Status));
-            }
-        }
-
-        foreach (var (path, entry) in updates)
+        foreach (var (path, entry) in now)
         {
             baseline[path] = entry;
+        }
+
+        foreach (var item in items)
+        {
+            if (item.Kind == LayerItemKind.Entry && !now.ContainsKey(item.Path))
+            {
+                baseline[item.Path] = WithHashes(item.Path, new BaselineEntry(item.Status, default), scanStart);
+            }
         }
 
         return layer;
     }
 
-    private Dictionary<string, FileStatus> Scan(string scope, CancellationToken ct)
+    private Dictionary<string, BaselineEntry> Scan(string scope, CancellationToken ct)
     {
-        var statuses = new Dictionary<string, FileStatus>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
-        new TreeScanner(_root, _ignore).Scan(scope, statuses, ct);
-        return statuses;
+        var entries = new Dictionary<string, BaselineEntry>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
+        new TreeScanner(_root, _ignore).Scan(scope, entries, ct);
+        return entries;
     }
 
     private FileStatus? StatusOf(string path) =>
         Posix.TryLStat(_root.ToHostPath(path), out var status) ? status : null;
 
-    private UInt128 HashIfNeeded(string path, in FileStatus status) =>
-        _detector.NeedsHashes ? ChangeDetector.Hash(_root.ToHostPath(path), status) : default;
+    /// <summary>The entry with the content hash full mode needs, or fast mode needs for a racy entry.</summary>
+    private BaselineEntry WithHashes(string path, in BaselineEntry entry, long scanStart)
+    {
+        var racy = _detector.IsRacy(entry.Status, scanStart);
+        return _detector.NeedsHashes || racy
+            ? new BaselineEntry(entry.Status, ChangeDetector.Hash(_root.ToHostPath(path), entry.Status), racy)
+            : entry with { Racy = false };
+    }
+
+    private static long NowNanoseconds() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
     private Dictionary<string, BaselineEntry> RequireBaseline() =>
         _baseline ?? throw new InvalidOperationException("InitializeAsync must record a baseline before a snapshot is taken");

@@ -9,11 +9,12 @@ namespace Kaniko.Executor.Filesystem.Snapshot;
 internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
 {
     private readonly ulong _rootDevice = Posix.LStat(root.RootPath).Device;
+    private readonly IgnoreList _ignore = ignore;
 
     /// <summary>Adds <paramref name="insidePath"/> (already resolved) and everything below it to <paramref name="into"/>.</summary>
-    public void Scan(string insidePath, Dictionary<string, FileStatus> into, CancellationToken ct)
+    public void Scan(string insidePath, Dictionary<string, BaselineEntry> into, CancellationToken ct)
     {
-        if (insidePath != InsidePath.Root && ignore.IsIgnored(insidePath))
+        if (insidePath != InsidePath.Root && _ignore.IsIgnored(insidePath))
         {
             return;
         }
@@ -26,7 +27,7 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
 
         if (insidePath != InsidePath.Root)
         {
-            into[insidePath] = status;
+            into[insidePath] = new BaselineEntry(status, default);
         }
 
         if (status.IsDirectory && status.Device == _rootDevice)
@@ -35,37 +36,39 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
         }
     }
 
-    private void ScanDirectory(string insidePath, string host, Dictionary<string, FileStatus> into, CancellationToken ct)
+    private void ScanDirectory(string insidePath, string host, Dictionary<string, BaselineEntry> into, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        List<(string Name, bool IsDirectory)> children;
-        try
-        {
-            children = DirectoryListing.Read(host);
-        }
-        catch (DirectoryNotFoundException)
+        var fd = DirectoryScanner.Open(host);
+        if (fd < 0)
         {
             return;
         }
 
-        foreach (var (name, _) in children)
+        var state = new DirectoryState(this, insidePath, into, _ignore.ContainsIgnored(insidePath));
+        DirectoryScanner.Read(fd, host, state, static (state, name, status) => state.Add(name, status));
+        foreach (var name in state.Subdirectories)
         {
-            var childInside = InsidePath.Combine(insidePath, name);
-            if (ignore.IsIgnored(childInside))
+            ScanDirectory(InsidePath.Combine(insidePath, name), InsidePath.Combine(host, name), into, ct);
+        }
+    }
+
+    private sealed class DirectoryState(TreeScanner scanner, string insidePath, Dictionary<string, BaselineEntry> into, bool mayHoldIgnored)
+    {
+        public List<string> Subdirectories { get; } = [];
+
+        public void Add(string name, FileStatus status)
+        {
+            var path = InsidePath.Combine(insidePath, name);
+            if (mayHoldIgnored && scanner._ignore.IsIgnored(path))
             {
-                continue;
+                return;
             }
 
-            var childHost = InsidePath.Combine(host, name);
-            if (!Posix.TryLStat(childHost, out var status))
+            into[path] = new BaselineEntry(status, default);
+            if (status.IsDirectory && status.Device == scanner._rootDevice)
             {
-                continue;
-            }
-
-            into[childInside] = status;
-            if (status.IsDirectory && status.Device == _rootDevice)
-            {
-                ScanDirectory(childInside, childHost, into, ct);
+                Subdirectories.Add(name);
             }
         }
     }

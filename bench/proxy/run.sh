@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Pushes and pulls a one-layer image of SIZE_MB (default 1024) with skopeo, directly to an htpasswd
+# registry and through credproxy (a listener bound to that registry), RUNS times each, alternating.
+# Prints per-run times, medians, the proxy/direct ratio and the proxy's peak RSS.
+# Needs: docker-registry, apache2-utils (htpasswd), skopeo, python3, dotnet. Loopback only.
+set -euo pipefail
+
+SIZE_MB=${SIZE_MB:-1024}
+RUNS=${RUNS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/credproxy-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+now() { date +%s.%N; }
+
+echo "building credproxy (Release)..." >&2
+dotnet build -c Release -o "$WORK/bin" "$ROOT/src/CredProxy/CredProxy.csproj" -v q -nologo >/dev/null
+
+echo "making a ${SIZE_MB} MB image..." >&2
+IMG="$WORK/image"
+mkdir -p "$IMG/blobs/sha256" "$WORK/layer"
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/layer/data.bin"
+# gzip with stored blocks: skopeo copies it as it is (it would compress a plain tar itself, timing gzip).
+tar -C "$WORK/layer" -cf - data.bin | python3 -c '
+import gzip, shutil, sys
+with gzip.GzipFile(fileobj=open(sys.argv[1], "wb"), mode="wb", compresslevel=0, mtime=0) as out:
+    shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)' "$WORK/layer.tar.gz"
+DIFF_ID=$(tar -C "$WORK/layer" -cf - data.bin | sha256sum | cut -d' ' -f1)
+rm -rf "$WORK/layer"
+LAYER=$(sha "$WORK/layer.tar.gz"); LAYER_SIZE=$(stat -c %s "$WORK/layer.tar.gz")
+mv "$WORK/layer.tar.gz" "$IMG/blobs/sha256/$LAYER"
+printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$DIFF_ID" > "$WORK/config.json"
+CONFIG=$(sha "$WORK/config.json"); CONFIG_SIZE=$(stat -c %s "$WORK/config.json"); mv "$WORK/config.json" "$IMG/blobs/sha256/$CONFIG"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+  "$CONFIG" "$CONFIG_SIZE" "$LAYER" "$LAYER_SIZE" > "$WORK/manifest.json"
+MANIFEST=$(sha "$WORK/manifest.json"); MANIFEST_SIZE=$(stat -c %s "$WORK/manifest.json"); mv "$WORK/manifest.json" "$IMG/blobs/sha256/$MANIFEST"
+printf '{"imageLayoutVersion":"1.0.0"}' > "$IMG/oci-layout"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+  "$MANIFEST" "$MANIFEST_SIZE" > "$IMG/index.json"
+
+REG_PORT=$(free_port)
+htpasswd -Bbn bench bench-pass > "$WORK/htpasswd"
+cat > "$WORK/registry.yml" <<YML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $WORK/registry}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$REG_PORT, secret: bench}
+auth: {htpasswd: {realm: bench, path: $WORK/htpasswd}}
+YML
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 & PIDS+=($!)
+
+BOUND_PORT=$(free_port)
+CREDPROXY_REGISTRY_1_HOST=127.0.0.1:$REG_PORT CREDPROXY_REGISTRY_1_INSECURE=true \
+CREDPROXY_REGISTRY_1_USERNAME=bench CREDPROXY_REGISTRY_1_PASSWORD=bench-pass \
+CREDPROXY_REGISTRY_1_LISTEN=127.0.0.1:$BOUND_PORT \
+  dotnet "$WORK/bin/credproxy.dll" --listen 127.0.0.1:0 --no-push-token >"$WORK/proxy.out" 2>"$WORK/proxy.err" & PROXY_PID=$!; PIDS+=($PROXY_PID)
+for _ in $(seq 100); do grep -q "for registry" "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$REG_PORT/v2/" && break; sleep 0.1; done
+grep -q "for registry" "$WORK/proxy.out" || { cat "$WORK/proxy.err" >&2; exit 1; }
+
+SKOPEO=(skopeo --insecure-policy copy --quiet)
+push() { # $1 direct|proxy, $2 repo
+  if [ "$1" = direct ]; then "${SKOPEO[@]}" --dest-tls-verify=false --dest-creds bench:bench-pass "oci:$IMG:v1" "docker://127.0.0.1:$REG_PORT/$2:v1"
+  else "${SKOPEO[@]}" --dest-tls-verify=false --dest-no-creds "oci:$IMG:v1" "docker://127.0.0.1:$BOUND_PORT/$2:v1"; fi
+}
+pull() { # $1 direct|proxy, $2 repo, $3 dir
+  if [ "$1" = direct ]; then "${SKOPEO[@]}" --src-tls-verify=false --src-creds bench:bench-pass "docker://127.0.0.1:$REG_PORT/$2:v1" "oci:$3:v1"
+  else "${SKOPEO[@]}" --src-tls-verify=false --src-no-creds "docker://127.0.0.1:$BOUND_PORT/$2:v1" "oci:$3:v1"; fi
+}
+
+declare -A TIMES
+for run in $(seq "$RUNS"); do
+  for mode in direct proxy; do
+    repo="bench/$mode-$run"
+    t0=$(now); push "$mode" "$repo"; t1=$(now)
+    dir="$WORK/pull-$mode-$run"; mkdir -p "$dir"
+    t2=$(now); pull "$mode" "$repo" "$dir"; t3=$(now)
+    test -f "$dir/blobs/sha256/$LAYER" || { echo "pull of $repo lost the layer" >&2; find "$dir" >&2; exit 1; }
+    rm -rf "$dir"
+    push_s=$(echo "$t1 - $t0" | bc); pull_s=$(echo "$t3 - $t2" | bc)
+    TIMES[$mode-push]+="$push_s "; TIMES[$mode-pull]+="$pull_s "
+    printf 'run %d %-6s push %6.2f s  pull %6.2f s\n' "$run" "$mode" "$push_s" "$pull_s"
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$PROXY_PID/status")
+echo
+printf '%s MB image, %d runs each, medians:\n' "$SIZE_MB" "$RUNS"
+for op in push pull; do
+  d=$(echo "${TIMES[direct-$op]}" | median); p=$(echo "${TIMES[proxy-$op]}" | median)
+  printf '  %s: direct %.2f s (%.0f MB/s), proxy %.2f s (%.0f MB/s), proxy/direct %.2f\n' \
+    "$op" "$d" "$(echo "$SIZE_MB / $d" | bc -l)" "$p" "$(echo "$SIZE_MB / $p" | bc -l)" "$(echo "$p / $d" | bc -l)"
+done
+printf '  proxy peak RSS: %d MB\n' "$((RSS_KB / 1024))"
+printf '  machine load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,115 @@
+using System.Text;
+using Kaniko.CredProxy.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Kaniko.CredProxy.Tests.Configuration;
+
+/// <summary>Docker config.json, GitHub Actions and Docker Hub defaults.</summary>
+public sealed class ProviderConfigTests
+{
+    private static ProxyOptions Load(Dictionary<string, string> env, Dictionary<string, string> files) =>
+        ProxyOptionsLoader.Load(new ConfigurationBuilder().Build(), env, new Dictionary<string, string>(), path => files.GetValueOrDefault(path));
+
+    private static string Auth(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+
+    [Fact]
+    public void Docker_config_auths_and_helpers_become_registries()
+    {
+        var helperDir = Directory.CreateTempSubdirectory("credproxy-helper-");
+        try
+        {
+            File.WriteAllText(Path.Combine(helperDir.FullName, "docker-credential-fake"), "#!/bin/sh\n");
+            var config = $$"""
+                {
+                  "auths": {
+                    "https://index.docker.io/v1/": {"auth": "{{Auth("hubuser", "hub:pass")}}"},
+                    "registry.example.com": {"username": "u2", "password": "p2"},
+                    "store.example.com": {},
+                    "explicit.example.com": {"auth": "{{Auth("fromfile", "x")}}"}
+                  },
+                  "credHelpers": {"helped.example.com": "fake"},
+                  "credsStore": "fake"
+                }
+                """;
+            var options = Load(
+                new()
+                {
+                    ["CREDPROXY_DOCKER_CONFIG"] = "/cfg/config.json",
+                    ["PATH"] = "/nonexistent:" + helperDir.FullName,
+                    ["CREDPROXY_REGISTRY_1_HOST"] = "explicit.example.com",
+                    ["CREDPROXY_REGISTRY_1_PUSH"] = "team/app",
+                },
+                new() { ["/cfg/config.json"] = config });
+
+            var hub = options.FindUpstream("docker.io")!;
+            Assert.Equal(new Uri("https://registry-1.docker.io"), hub.Endpoint);
+            Assert.Contains("auth.docker.io", hub.RealmHosts);
+            Assert.Equal("hubuser", hub.Credential!.Username);
+            Assert.Equal("hub:pass", hub.Credential.Password);
+            Assert.Equal("p2", options.FindUpstream("registry.example.com")!.Credential!.Password);
+            var store = options.FindUpstream("store.example.com")!;
+            Assert.Equal(Path.Combine(helperDir.FullName, "docker-credential-fake"), store.CredentialHelper);
+            Assert.Equal("store.example.com", store.CredentialHelperServer);
+            Assert.NotNull(options.FindUpstream("helped.example.com")!.CredentialHelper);
+            var explicitUpstream = options.FindUpstream("explicit.example.com")!;
+            Assert.Equal("fromfile", explicitUpstream.Credential!.Username);
+            Assert.Equal(["team/app"], explicitUpstream.Push!.Select(p => p.Text));
+            Assert.Equal(5, options.Upstreams.Count);
+            Assert.Null(options.DefaultUpstreamOptions);
+        }
+        finally
+        {
+            helperDir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Docker_config_errors_name_file_and_key_without_secrets()
+    {
+        var errors = Assert.Throws<ConfigurationException>(() => Load(
+            new() { ["CREDPROXY_DOCKER_CONFIG"] = "/cfg/config.json", ["PATH"] = "/nonexistent" },
+            new()
+            {
+                ["/cfg/config.json"] = """
+                    {"auths": {"a.example": {"auth": "!!!"}, "b.example": {"identitytoken": "tok-secret"}},
+                     "credHelpers": {"c.example": "missing"}}
+                    """,
+            })).Errors;
+        var all = string.Join('\n', errors);
+        Assert.Contains("/cfg/config.json auths.a.example.auth: not base64", all, StringComparison.Ordinal);
+        Assert.Contains("auths.b.example.identitytoken: identity tokens are not supported", all, StringComparison.Ordinal);
+        Assert.Contains("credHelpers.c.example: docker-credential-missing is not on PATH", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok-secret", all, StringComparison.Ordinal);
+
+        var missing = Assert.Throws<ConfigurationException>(() => Load(new() { ["CREDPROXY_DOCKER_CONFIG"] = "/nope.json" }, [])).Errors;
+        Assert.Contains("CREDPROXY_DOCKER_CONFIG: cannot read '/nope.json'", missing, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public void GitHub_actions_variables_configure_ghcr_with_push_limited_to_the_repository()
+    {
+        var options = Load(
+            new() { ["GITHUB_TOKEN"] = "ghs_x", ["GITHUB_ACTOR"] = "octocat", ["GITHUB_REPOSITORY"] = "Octo-Org/Hello-World" },
+            []);
+        var ghcr = Assert.Single(options.Upstreams);
+        Assert.Equal("ghcr.io", ghcr.Host);
+        Assert.Equal(new Uri("https://ghcr.io"), ghcr.Endpoint);
+        Assert.Equal("octocat", ghcr.Credential!.Username);
+        Assert.Equal(["octo-org/hello-world", "octo-org/hello-world/*"], ghcr.Push!.Select(p => p.Text));
+    }
+
+    [Theory]
+    [InlineData("docker.io")]
+    [InlineData("index.docker.io")]
+    [InlineData("registry-1.docker.io")]
+    public void Docker_hub_names_map_to_its_api_and_auth_hosts(string host)
+    {
+        var hub = Assert.Single(Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = host }, []).Upstreams);
+        Assert.Equal("docker.io", hub.Host);
+        Assert.Equal(new Uri("https://registry-1.docker.io"), hub.Endpoint);
+        Assert.Equal(["auth.docker.io"], hub.RealmHosts);
+        Assert.Null(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "https://auth.docker.io/token"));
+        Assert.NotNull(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "https://evil.example/token"));
+        Assert.NotNull(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "http://auth.docker.io/token"));
+    }
+}

@@ -1,0 +1,157 @@
+using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Kaniko.CredProxy.Tests.Configuration;
+
+public sealed class ProxyOptionsLoaderTests
+{
+    private static readonly Dictionary<string, string> _none = [];
+
+    private static ProxyOptions Load(Dictionary<string, string> env, Dictionary<string, string?>? config = null, Dictionary<string, string>? overrides = null, Func<string, string?>? readFile = null) =>
+        ProxyOptionsLoader.Load(
+            new ConfigurationBuilder().AddInMemoryCollection(config ?? []).Build(),
+            env,
+            overrides ?? _none,
+            readFile ?? (_ => null));
+
+    private static IReadOnlyList<string> Errors(Dictionary<string, string> env, Dictionary<string, string?>? config = null, Dictionary<string, string>? overrides = null) =>
+        Assert.Throws<ConfigurationException>(() => Load(env, config, overrides)).Errors;
+
+    [Fact]
+    public void GitLab_variables_make_the_default_registry_with_push_limited_to_the_project()
+    {
+        var options = Load(new()
+        {
+            ["CI_REGISTRY"] = "registry.gitlab.example:5050",
+            ["CI_REGISTRY_USER"] = "gitlab-ci-token",
+            ["CI_REGISTRY_PASSWORD"] = "job-token",
+            ["CI_REGISTRY_IMAGE"] = "registry.gitlab.example:5050/group/project",
+            ["CREDPROXY_REGISTRY_1_HOST"] = "127.0.0.1:5000",
+            ["CREDPROXY_REGISTRY_1_INSECURE"] = "true",
+        });
+        var gitlab = options.FindUpstream("registry.gitlab.example:5050")!;
+        Assert.Equal(gitlab, options.DefaultUpstreamOptions);
+        Assert.Equal(new Uri("https://registry.gitlab.example:5050"), gitlab.Endpoint);
+        Assert.Equal("gitlab-ci-token", gitlab.Credential!.Username);
+        Assert.Equal(["group/project", "group/project/*"], gitlab.Push!.Select(p => p.Text));
+        Assert.Equal(new Uri("http://127.0.0.1:5000"), options.FindUpstream("127.0.0.1:5000")!.Endpoint);
+        Assert.True(options.RequirePushToken);
+        Assert.Equal("127.0.0.1:5080", options.Listen);
+    }
+
+    [Fact]
+    public void Generic_variables_cover_every_field()
+    {
+        var options = Load(
+            new()
+            {
+                ["CREDPROXY_REGISTRY_7_HOST"] = "Reg.Example",
+                ["CREDPROXY_REGISTRY_7_ENDPOINT"] = "http://127.0.0.1:6000",
+                ["CREDPROXY_REGISTRY_7_USERNAME"] = "bot",
+                ["CREDPROXY_REGISTRY_7_PASSWORD_FILE"] = "/run/pw",
+                ["CREDPROXY_REGISTRY_7_REALM_HOSTS"] = "auth.example, login.example",
+                ["CREDPROXY_REGISTRY_7_PULL"] = "base/*",
+                ["CREDPROXY_REGISTRY_7_PUSH"] = "team/app,team/app/*",
+                ["CREDPROXY_REGISTRY_7_LISTEN"] = "127.0.0.1:5001",
+                ["CREDPROXY_REGISTRY_7_SKIP_TLS_VERIFY"] = "yes",
+                ["CREDPROXY_REQUIRE_PUSH_TOKEN"] = "false",
+                ["CREDPROXY_LOG_FORMAT"] = "json",
+            },
+            readFile: path => path == "/run/pw" ? "from-file\n" : null);
+        var upstream = Assert.Single(options.Upstreams);
+        Assert.Equal("reg.example", upstream.Host);
+        Assert.Equal(new Uri("http://127.0.0.1:6000"), upstream.Endpoint);
+        Assert.Equal("from-file", upstream.Credential!.Password);
+        Assert.Equal(["auth.example", "login.example"], upstream.RealmHosts);
+        Assert.Equal(["base/*"], upstream.Pull.Select(p => p.Text));
+        Assert.Equal("127.0.0.1:5001", upstream.Listen);
+        Assert.True(upstream.SkipTlsVerify);
+        Assert.False(options.RequirePushToken);
+        Assert.True(options.JsonLogs);
+        Assert.DoesNotContain("from-file", upstream.Credential.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("from-file", upstream.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_file_upstreams_and_flag_overrides()
+    {
+        var options = Load(
+            _none,
+            new()
+            {
+                ["CredProxy:Listen"] = "127.0.0.1:7000",
+                ["CredProxy:DefaultUpstream"] = "b.example",
+                ["CredProxy:Upstreams:0:Host"] = "a.example",
+                ["CredProxy:Upstreams:0:Push:0"] = "x/y",
+                ["CredProxy:Upstreams:1:Host"] = "b.example",
+                ["CredProxy:Upstreams:1:Pull"] = "p/q, r",
+            },
+            new() { ["Listen"] = "127.0.0.1:0" });
+        Assert.Equal("127.0.0.1:0", options.Listen);
+        Assert.Equal("b.example", options.DefaultUpstreamOptions!.Host);
+        Assert.Equal(["x/y"], options.FindUpstream("a.example")!.Push!.Select(p => p.Text));
+        Assert.Null(options.FindUpstream("b.example")!.Push);
+        Assert.Equal(["p/q", "r"], options.FindUpstream("b.example")!.Pull.Select(p => p.Text));
+    }
+
+    [Fact]
+    public void Every_error_names_its_setting_and_no_secret()
+    {
+        var errors = Errors(
+            new()
+            {
+                ["CREDPROXY_REGISTRY_1_HOST"] = "a.example",
+                ["CREDPROXY_REGISTRY_1_USERNAME"] = "u",
+                ["CREDPROXY_REGISTRY_1_ENDPOINT"] = "ftp://x",
+                ["CREDPROXY_REGISTRY_1_PUSH"] = "Bad/Name",
+                ["CREDPROXY_REGISTRY_2_HOST"] = "A.example",
+                ["CREDPROXY_REGISTRY_2_PASSWORD"] = "pw-secret-1",
+                ["CREDPROXY_REGISTRY_3_PASSWORD"] = "pw-secret-2",
+                ["CREDPROXY_REGISTRY_X_HOST"] = "b",
+                ["CREDPROXY_DEFAULT_REGISTRY"] = "nope.example",
+                ["CREDPROXY_LOG_FORMAT"] = "xml",
+            },
+            new() { ["CredProxy:Upstreams:0:Host"] = "c.example", ["CredProxy:Upstreams:0:Listen"] = "10.1.2.3:80" },
+            new() { ["Listen"] = "nonsense" });
+        var all = string.Join('\n', errors);
+        Assert.Contains("CREDPROXY_REGISTRY_1_PASSWORD: missing while CREDPROXY_REGISTRY_1_USERNAME is set", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_REGISTRY_1_ENDPOINT: 'ftp://x'", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_REGISTRY_1_PUSH: 'Bad/Name'", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_REGISTRY_2_USERNAME: missing", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_REGISTRY_3_HOST: required", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_REGISTRY_X_HOST: unknown setting", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_DEFAULT_REGISTRY: 'nope.example'", all, StringComparison.Ordinal);
+        Assert.Contains("CREDPROXY_LOG_FORMAT: 'xml'", all, StringComparison.Ordinal);
+        Assert.Contains("--listen: 'nonsense'", all, StringComparison.Ordinal);
+        Assert.Contains("CredProxy:Upstreams:0 Listen: '10.1.2.3:80' is not a loopback address", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-secret", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_registries_and_no_registry_are_errors()
+    {
+        Assert.Contains("configured twice", Errors(new() { ["CI_REGISTRY"] = "r.example", ["CREDPROXY_REGISTRY_1_HOST"] = "R.example" })[0], StringComparison.Ordinal);
+        Assert.Contains("no registry configured", Errors(_none)[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--listen", "127.0.0.1:0", "--no-push-token" }, "Listen=127.0.0.1:0,RequirePushToken=false", null)]
+    [InlineData(new[] { "--config=/x.json", "--log-format", "json", "--default-registry", "r" }, "DefaultUpstream=r,LogFormat=json", "/x.json")]
+    public void Command_line_maps_to_settings(string[] args, string expected, string? config)
+    {
+        var parsed = CommandLine.Parse(args, out var error);
+        Assert.Null(error);
+        Assert.Equal(expected, string.Join(',', parsed.Overrides.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}")));
+        Assert.Equal(config, parsed.ConfigFile);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--listen")]
+    public void Command_line_errors(string arg)
+    {
+        CommandLine.Parse([arg], out var error);
+        Assert.NotNull(error);
+    }
+}

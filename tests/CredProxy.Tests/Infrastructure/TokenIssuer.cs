@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kaniko.CredProxy.Tests.Infrastructure;
+
+/// <summary>
+/// A token endpoint for registries in token mode: checks Basic credentials and signs RS256 JWTs
+/// (x5c header) granting the requested scopes, less what the user may not do. The registry verifies them for real.
+/// </summary>
+public sealed class TokenIssuer : IAsyncDisposable
+{
+    public const string Service = "test-registry";
+    public const string Issuer = "test-issuer";
+
+    private readonly WebApplication _app;
+    private readonly RSA _key;
+    private readonly X509Certificate2 _certificate;
+    private readonly ConcurrentQueue<string> _requests = new();
+
+    private TokenIssuer(WebApplication app, RSA key, X509Certificate2 certificate)
+    {
+        _app = app;
+        _key = key;
+        _certificate = certificate;
+    }
+
+    /// <summary>user → password; users not listed get anonymous (pull-only) tokens.</summary>
+    public Dictionary<string, string> Users { get; } = [];
+
+    /// <summary>Users that may only pull.</summary>
+    public HashSet<string> PullOnlyUsers { get; } = [];
+
+    public int ExpiresInSeconds { get; set; } = 300;
+
+    public string CertificatePem => _certificate.ExportCertificatePem();
+
+    public Uri Realm { get; private set; } = null!;
+
+    /// <summary>Each request's scope parameters and user ("-" for anonymous).</summary>
+    public IReadOnlyList<string> Requests => [.. _requests];
+
+    public static async Task<TokenIssuer> StartAsync(CancellationToken cancellationToken)
+    {
+        var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=credproxy test token signer", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var issuer = new TokenIssuer(app, key, certificate);
+        app.MapGet("/token", issuer.Handle);
+        await app.StartAsync(cancellationToken);
+        issuer.Realm = new Uri(app.Urls.First() + "/token");
+        return issuer;
+    }
+
+    private IResult Handle(HttpContext context)
+    {
+        var user = Authenticate(context.Request.Headers.Authorization.ToString());
+        if (user is null)
+        {
+            return Results.Unauthorized();
+        }
+
+        var scopes = context.Request.Query["scope"].Select(s => s ?? string.Empty).ToList();
+        _requests.Enqueue($"{user}|{string.Join(' ', scopes)}|{context.Request.Query["service"]}");
+        var access = new JsonArray();
+        foreach (var scope in scopes.SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            var parts = scope.Split(':');
+            if (parts.Length != 3 || parts[0] != "repository")
+            {
+                continue;
+            }
+
+            var actions = parts[2].Split(',').Where(a => a == "pull" || (a == "push" && user != "-" && !PullOnlyUsers.Contains(user)));
+            access.Add(new JsonObject
+            {
+                ["type"] = "repository",
+                ["name"] = parts[1],
+                ["actions"] = new JsonArray([.. actions.Select(a => (JsonNode)a)]),
+            });
+        }
+
+        var token = Sign(user, access);
+        return Results.Json(new Dictionary<string, object> { ["token"] = token, ["expires_in"] = ExpiresInSeconds, ["issued_at"] = DateTimeOffset.UtcNow.ToString("O") });
+    }
+
+    private string? Authenticate(string header)
+    {
+        if (header.Length == 0)
+        {
+            return "-";
+        }
+
+        if (!header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..])).Split(':', 2);
+        return Users.TryGetValue(pair[0], out var password) && password == pair[1] ? pair[0] : null;
+    }
+
+    private string Sign(string user, JsonArray access)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = new JsonObject
+        {
+            ["alg"] = "RS256",
+            ["typ"] = "JWT",
+            ["x5c"] = new JsonArray(Convert.ToBase64String(_certificate.RawData)),
+        };
+        var claims = new JsonObject
+        {
+            ["iss"] = Issuer,
+            ["sub"] = user,
+            ["aud"] = Service,
+            ["exp"] = now + ExpiresInSeconds,
+            ["nbf"] = now - 10,
+            ["iat"] = now,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["access"] = access,
+        };
+        var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64Url(signature);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        _certificate.Dispose();
+        _key.Dispose();
+    }
+}

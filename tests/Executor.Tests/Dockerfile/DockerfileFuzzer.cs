@@ -1,0 +1,197 @@
+using System.Text;
+using Kaniko.Executor.Context;
+using Kaniko.Executor.Dockerfile;
+using Kaniko.Executor.Dockerfile.Expansion;
+using Kaniko.Executor.Dockerfile.Parsing;
+using Kaniko.Executor.Planning;
+
+namespace Kaniko.Executor.Tests.Dockerfile;
+
+/// <summary>
+/// Generates random and mutated Dockerfiles and runs them through the whole front end
+/// (parse, type, plan, expand, print, .dockerignore). The only acceptable failure is a
+/// <see cref="DockerfileException"/>. Used by the default test suite and by bench/parser.
+/// </summary>
+public sealed class DockerfileFuzzer
+{
+    private static readonly string[] s_keywords =
+    [
+        "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+        "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "from", "Run", "COPPY",
+    ];
+
+    private static readonly string[] s_fragments =
+    [
+        " ", "  ", "\t", "\\", "`", "\\\n", "`\n", "\n", "\r\n", "\r", "#", "# escape=`\n", "# syntax=x\n", "# check=skip\n",
+        "\"", "'", "[", "]", "[\"a\", \"b\"]", "[]", "[1]", "{", "}", "$", "${", "${A", "${A}", "$A", "${A:-x}", "${A:+y}",
+        "${A?err}", "${A:?}", "${A#*/}", "${A##*/}", "${A%.*}", "${A%%.*}", "${A/a/b}", "${A//a/$0}", "${A/[/x}", "${A#\\}",
+        "--from=", "--from=0", "--from=a", "--from=9", "--chown=1:1", "--chmod=755", "--link", "--link=maybe", "--parents",
+        "--exclude=*.md", "--checksum=sha256:0", "--keep-git-dir", "--mount=type=bind,from=a", "--mount=from=1",
+        "--network=none", "--security=insecure", "--platform=$BUILDPLATFORM", "--interval=5s", "--timeout=1ns",
+        "--start-period=-1s", "--retries=99999999999", "--", "<<EOF", "<<-EOF", "<<'EOF'", "<<\"E\"OF", "3<<X", "EOF\n",
+        "\tEOF\n", "AS", "as", "a", "b", "stage", "alpine", "scratch", "NONE", "CMD", "=", "a=b", "=b", "a=", "\u00e9", "한국어",
+        "\U0001F600", "\0", "\u0085", "\u00a0", "\u2028", "\ud800", "**", "*", "?", "!", "/", "./", "..", "0", "-1",
+    ];
+
+    private static readonly string[] s_seeds =
+    [
+        "FROM alpine AS build\nARG V=1\nRUN --mount=type=cache,target=/c make \\\n  all\nFROM scratch\nCOPY --from=build /a /b\n",
+        "ARG BASE=alpine\nFROM ${BASE}\nENV A=1 B=\"two words\"\nLABEL x=y\nEXPOSE 80/tcp $PORT\nVOLUME [\"/data\"]\n",
+        "# escape=`\nFROM img\nRUN echo `\n  hi\nHEALTHCHECK --interval=5s CMD [\"check\"]\nONBUILD RUN x\n",
+        "FROM a\nRUN <<EOF\necho $X\nEOF\nCOPY <<file.txt /dst\ncontent\nfile.txt\nSHELL [\"/bin/sh\", \"-c\"]\n",
+        "FROM a AS one\nFROM one AS two\nCOPY --from=two /x /y\nUSER u:g\nWORKDIR /w\nSTOPSIGNAL TERM\nCMD [\"x\"]\n",
+    ];
+
+    private static readonly Dictionary<string, string> s_environment = new()
+    {
+        ["A"] = "a/b/c.tar.gz",
+        ["PORT"] = "8080 9090",
+        ["EMPTY"] = "",
+    };
+
+    private readonly Random _random;
+    private readonly IReadOnlyList<string> _corpus;
+
+    public DockerfileFuzzer(int seed, IEnumerable<string>? extraCorpus = null)
+    {
+        _random = new Random(seed);
+        _corpus = [.. s_seeds, .. extraCorpus ?? []];
+    }
+
+    /// <summary>Runs <paramref name="count"/> inputs; returns a description of the first unexpected exception, or null.</summary>
+    public string? Run(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var input = i % 2 == 0 ? Generate() : Mutate(_corpus[_random.Next(_corpus.Count)]);
+            if (Check(input) is { } failure)
+            {
+                return $"input #{i} {Quote(input)}: {failure}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one input through the front end; returns the unexpected exception, or null.</summary>
+    public static string? Check(string input)
+    {
+        try
+        {
+            Exercise(input);
+            return null;
+        }
+        catch (DockerfileException)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex.ToString();
+        }
+    }
+
+    private static void Exercise(string input)
+    {
+        Swallow(() => AstPrinter.Print(DockerfileParser.Parse(input, "Dockerfile")));
+        Swallow(() => new ShellWordExpander('\\', s_environment).ExpandWords(input));
+        Swallow(() => new ShellWordExpander('`', s_environment).ExpandWord(input));
+        Swallow(() => new ShellWordExpander('\\', s_environment).ExpandHeredocContent(input));
+        Swallow(() =>
+        {
+            var matcher = DockerIgnoreMatcher.Parse(input);
+            foreach (var path in new[] { "a", "a/b", input.Length > 20 ? input[..20] : input, "node_modules/x" })
+            {
+                matcher.IsExcluded(path);
+                matcher.CanSkipDirectory(path);
+            }
+        });
+
+        var buildArgs = new Dictionary<string, string> { ["A"] = "x", ["BASE"] = "" };
+        var plan = BuildPlanner.Plan(input, "Dockerfile", buildArgs, null);
+        PlanPrinter.Print(plan);
+        var expander = new ShellWordExpander(plan.EscapeChar, s_environment);
+        foreach (var stage in plan.Stages)
+        {
+            foreach (var instruction in stage.Instructions)
+            {
+                Swallow(() => instruction.Expand(expander));
+            }
+        }
+    }
+
+    // Runs one part so that a DockerfileException there does not hide the parts after it.
+    private static void Swallow(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (DockerfileException)
+        {
+        }
+    }
+
+    private static void Swallow<T>(Func<T> action) => Swallow(() => { _ = action(); });
+
+    private string Generate()
+    {
+        var builder = new StringBuilder();
+        var lines = _random.Next(1, 12);
+        for (var line = 0; line < lines; line++)
+        {
+            if (_random.Next(4) != 0)
+            {
+                builder.Append(Pick(s_keywords)).Append(' ');
+            }
+
+            var parts = _random.Next(0, 8);
+            for (var part = 0; part < parts; part++)
+            {
+                builder.Append(Pick(s_fragments));
+                if (_random.Next(3) == 0)
+                {
+                    builder.Append(' ');
+                }
+            }
+
+            builder.Append(_random.Next(10) == 0 ? "\r\n" : "\n");
+        }
+
+        return builder.ToString();
+    }
+
+    private string Mutate(string source)
+    {
+        var text = new StringBuilder(source);
+        var mutations = _random.Next(1, 6);
+        for (var i = 0; i < mutations; i++)
+        {
+            var position = text.Length == 0 ? 0 : _random.Next(text.Length + 1);
+            switch (_random.Next(5))
+            {
+                case 0:
+                    text.Insert(position, Pick(s_fragments));
+                    break;
+                case 1 when text.Length > 0:
+                    text.Remove(Math.Min(position, text.Length - 1), Math.Min(_random.Next(1, 8), text.Length - Math.Min(position, text.Length - 1)));
+                    break;
+                case 2 when text.Length > 0:
+                    text[Math.Min(position, text.Length - 1)] = (char)_random.Next(0, 0x3000);
+                    break;
+                case 3:
+                    text.Insert(position, Pick(s_keywords) + " ");
+                    break;
+                default:
+                    text.Length = Math.Min(text.Length, position);
+                    break;
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private string Pick(string[] items) => items[_random.Next(items.Length)];
+
+    private static string Quote(string input) => AstPrinter.GoQuote(input.Length > 400 ? input[..400] : input);
+}

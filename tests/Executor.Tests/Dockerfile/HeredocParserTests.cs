@@ -1,0 +1,96 @@
+using Kaniko.Executor.Dockerfile;
+using Kaniko.Executor.Dockerfile.Parsing;
+
+namespace Kaniko.Executor.Tests.Dockerfile;
+
+public sealed class HeredocParserTests
+{
+    private static SyntaxNode ParseSingle(string text) => Assert.Single(DockerfileParser.Parse(text, "Dockerfile").Nodes);
+
+    [Fact]
+    public void Run_heredoc_body_is_attached_with_its_newlines()
+    {
+        var node = ParseSingle("RUN <<EOF\necho hello\necho world\nEOF\n");
+
+        Assert.Equal(["<<EOF"], node.Arguments);
+        var heredoc = Assert.Single(node.Heredocs);
+        Assert.Equal(new ParsedHeredoc("EOF", 0, true, false, "echo hello\necho world\n"), heredoc);
+        Assert.Equal((1, 4), (node.StartLine, node.EndLine));
+    }
+
+    [Theory]
+    [InlineData("<<'EOF'")]
+    [InlineData("<<\"EOF\"")]
+    [InlineData("<<E'O'F")]
+    public void Quoted_names_disable_expansion(string opener)
+    {
+        var heredoc = Assert.Single(ParseSingle($"RUN cat {opener}\n$HOME\nEOF\n").Heredocs);
+
+        Assert.Equal("EOF", heredoc.Name);
+        Assert.False(heredoc.Expand);
+    }
+
+    [Fact]
+    public void Dash_allows_an_indented_terminator()
+    {
+        var heredoc = Assert.Single(ParseSingle("RUN <<-EOT\n\techo hi\n\t\tEOT\n").Heredocs);
+
+        Assert.True(heredoc.Chomp);
+        Assert.Equal("\techo hi\n", heredoc.Content);
+    }
+
+    [Fact]
+    public void Several_heredocs_on_one_line_are_read_in_order()
+    {
+        var node = ParseSingle("COPY <<one.txt <<two.txt /dest/\nfirst\none.txt\nsecond\ntwo.txt\nRUN x\n".Split("RUN x")[0]);
+
+        Assert.Equal(["one.txt", "two.txt"], node.Heredocs.Select(heredoc => heredoc.Name));
+        Assert.Equal(["first\n", "second\n"], node.Heredocs.Select(heredoc => heredoc.Content));
+    }
+
+    [Fact]
+    public void File_descriptor_prefix_is_kept()
+    {
+        var heredoc = Assert.Single(ParseSingle("RUN cat 3<<EOF\nx\nEOF\n").Heredocs);
+
+        Assert.Equal(3, heredoc.FileDescriptor);
+    }
+
+    [Fact]
+    public void Instructions_after_a_heredoc_continue_normally()
+    {
+        var parsed = DockerfileParser.Parse("FROM a\nRUN <<EOF\nRUN not an instruction\nEOF\nRUN after\n", "Dockerfile");
+
+        Assert.Equal(["from", "run", "run"], parsed.Nodes.Select(node => node.Instruction));
+        Assert.Equal("after", parsed.Nodes[2].Arguments[0]);
+        Assert.Equal(5, parsed.Nodes[2].StartLine);
+    }
+
+    [Theory]
+    [InlineData("RUN [\"cat\", \"<<EOF\"]\nFROM x\n")]
+    [InlineData("RUN echo \"<<EOF\"\nFROM x\n")]
+    [InlineData("ENV A=<<EOF\nFROM x\n")]
+    public void Json_form_quotes_and_other_instructions_have_no_heredocs(string text)
+    {
+        var parsed = DockerfileParser.Parse(text, "Dockerfile");
+
+        Assert.Equal(2, parsed.Nodes.Count);
+        Assert.Empty(parsed.Nodes[0].Heredocs);
+    }
+
+    [Fact]
+    public void Onbuild_trigger_may_carry_a_heredoc()
+    {
+        var node = ParseSingle("ONBUILD RUN <<EOF\necho hi\nEOF\n");
+
+        Assert.Equal("echo hi\n", Assert.Single(node.Heredocs).Content);
+    }
+
+    [Fact]
+    public void Unterminated_heredoc_is_an_error()
+    {
+        var error = Assert.Throws<DockerfileException>(() => DockerfileParser.Parse("FROM a\nRUN <<EOF\necho\n", "Dockerfile"));
+
+        Assert.StartsWith("Dockerfile:2: unterminated heredoc EOF", error.Message, StringComparison.Ordinal);
+    }
+}
