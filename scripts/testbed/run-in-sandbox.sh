@@ -64,9 +64,13 @@ if [[ ${1-} == --inner ]]; then
 
   # pivot_root(".", "."): the old root lands on top of the new one and is detached right away, so no
   # trace (such as an .oldroot folder) is left in the new root; umount still resolves in the old root.
+  # After the switch, paths resolve in the new root, which need not have umount: keep the host's static
+  # busybox open and run it through /proc (mounted in the new root above).
+  exec 8</bin/busybox
   cd "$merged"
   pivot_root . .
-  umount -l .
+  (exec -a busybox /proc/self/fd/8 umount -l .)
+  exec 8<&-
   cd "$workdir"
 
   while read -r name; do

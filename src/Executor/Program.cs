@@ -56,5 +56,12 @@ public static class Program
             logger.LogError("build cancelled");
             return 130;
         }
+        catch (Exception e)
+        {
+            // A fault of ours, not of the input: say so plainly; the trace only at debug level.
+            logger.LogError("internal error ({Type}): {Message}. Please report it with the output of --verbosity debug", e.GetType().Name, e.Message);
+            logger.LogDebug("{Trace}", e.ToString());
+            return 1;
+        }
     }
 }

@@ -4,7 +4,7 @@ namespace Kaniko.EndToEnd.Tests.ContainerMode;
 
 /// <summary>
 /// The executor as it runs in production: the static binary as PID 1 of a container whose root it may
-/// overwrite, started by scripts/testbed/run-as-container.sh over an "executor image" root folder.
+/// overwrite, started by TestKit's sandbox over an "executor image" root folder.
 /// </summary>
 internal static class ExecutorContainer
 {
@@ -20,7 +20,7 @@ internal static class ExecutorContainer
             if (_binary is null)
             {
                 var result = await ProcessRunner.RunAsync(
-                    Path.Combine(TestBed.RepoRoot, "scripts", "build-static-executor.sh"),
+                    Path.Combine(Kaniko.TestKit.TestBed.RepoRoot, "scripts", "build-static-executor.sh"),
                     [],
                     new ProcessOptions { Timeout = TimeSpan.FromMinutes(15) },
                     cancellationToken);
@@ -52,14 +52,19 @@ internal static class ExecutorContainer
         return root;
     }
 
-    /// <summary>Runs <c>/kaniko/executor ARGS</c> as PID 1 with the context bind-mounted at /workspace.</summary>
+    /// <summary>Runs <c>/kaniko/executor ARGS</c> as PID 1 (TestKit's sandbox) with the context bind-mounted at /workspace.</summary>
     public static Task<ProcessResult> RunAsync(
-        string imageRoot, TempDirectory work, string contextDirectory, IEnumerable<string> executorArguments,
-        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
-        ProcessRunner.RunAsync(
-            Path.Combine(TestBed.RepoRoot, "scripts", "testbed", "run-as-container.sh"),
-            ["--rootfs", imageRoot, "--work", work.Combine("container"), "--bind", $"{contextDirectory}:/workspace", "--",
-                "/kaniko/executor", "--context", "/workspace", .. executorArguments],
-            new ProcessOptions { Environment = environment, Timeout = TimeSpan.FromMinutes(5), CheckExitCode = false },
+        string imageRoot, string contextDirectory, IEnumerable<string> executorArguments,
+        IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        Sandbox.RunAsync(
+            new SandboxOptions
+            {
+                Rootfs = imageRoot,
+                Command = ["/kaniko/executor", "--context", "/workspace", .. executorArguments],
+                Binds = [new SandboxBind(contextDirectory, "/workspace", ReadOnly: true)],
+                Environment = environment,
+                Timeout = TimeSpan.FromMinutes(5),
+                CheckExitCode = false,
+            },
             cancellationToken);
 }

@@ -10,7 +10,7 @@ namespace Kaniko.EndToEnd.Tests.ContainerMode;
 public sealed class ExecutorTrapsTests
 {
     private static readonly CancellationToken _none = CancellationToken.None;
-    private static readonly Dictionary<string, string?> _noEnvironment = [];
+    private static readonly Dictionary<string, string> _noEnvironment = [];
 
     [Fact]
     public async Task Files_of_the_executor_image_neither_leak_nor_hide()
@@ -30,7 +30,7 @@ public sealed class ExecutorTrapsTests
             """);
         var destination = registry.Reference("trap/one", "1");
 
-        var build = await ExecutorContainer.RunAsync(imageRoot, work, context, ["--destination", destination, "--insecure"], _noEnvironment, _none);
+        var build = await ExecutorContainer.RunAsync(imageRoot, context, ["--destination", destination, "--insecure"], _noEnvironment, _none);
 
         Assert.True(build.ExitCode == 0, $"executor failed:\n{build.StandardOutput}\n{build.StandardError}");
         var unpacked = await Umoci.UnpackAsync(destination, null, work.CreateSubdirectory("umoci"), _none);
@@ -57,7 +57,7 @@ public sealed class ExecutorTrapsTests
         var context = work.CreateSubdirectory("context");
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), string.Format(System.Globalization.CultureInfo.InvariantCulture, WritesIntoKanikoFolder, baseImage));
 
-        var build = await ExecutorContainer.RunAsync(imageRoot, work, context, ["--destination", registry.Reference("trap/two", "1"), "--insecure"], _noEnvironment, _none);
+        var build = await ExecutorContainer.RunAsync(imageRoot, context, ["--destination", registry.Reference("trap/two", "1"), "--insecure"], _noEnvironment, _none);
 
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("Dockerfile:4", build.StandardError, StringComparison.Ordinal);
@@ -78,8 +78,8 @@ public sealed class ExecutorTrapsTests
         var destination = registry.Reference("trap/relocated", "1");
 
         var build = await ExecutorContainer.RunAsync(
-            imageRoot, work, context, ["--destination", destination, "--insecure"],
-            new Dictionary<string, string?> { ["KANIKO_DIR"] = "/executor-work" }, _none);
+            imageRoot, context, ["--destination", destination, "--insecure"],
+            new Dictionary<string, string> { ["KANIKO_DIR"] = "/executor-work" }, _none);
 
         Assert.True(build.ExitCode == 0, $"executor failed:\n{build.StandardOutput}\n{build.StandardError}");
         var unpacked = await Umoci.UnpackAsync(destination, null, work.CreateSubdirectory("umoci"), _none);

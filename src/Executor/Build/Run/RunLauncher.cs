@@ -64,8 +64,9 @@ public sealed class RunLauncher(string rootPath)
     /// </summary>
     private static (string Program, IReadOnlyList<string> Prefix) SelfInvocation()
     {
-        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("the executor cannot find its own binary");
-        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
+        // ProcessPath is null once the binary's file is gone (a build that relocated KANIKO_DIR deletes /kaniko).
+        var processPath = Environment.ProcessPath;
+        if (processPath is not null && Path.GetFileNameWithoutExtension(processPath) == "dotnet")
         {
             return (processPath, [Path.Combine(AppContext.BaseDirectory, "executor.dll")]);
         }
