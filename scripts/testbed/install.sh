@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   docker-registry apache2-utils skopeo umoci buildah podman runc
   debootstrap busybox-static jq uidmap pigz curl openssl ca-certificates
+  # The static NativeAOT executor links OpenSSL and zlib statically, with gcc.
+  libssl-dev zlib1g-dev gcc
 )
 
 find_missing() {
