@@ -109,7 +109,10 @@ if [[ -z $scratch ]]; then
 fi
 mkdir -p "$scratch/upper" "$scratch/work" "$scratch/merged"
 status=0
-unshare --mount --pid --fork --propagation private \
+# Container runtimes do not grant CAP_SYS_PTRACE: without it, even root cannot read the memory or
+# environment of a non-dumpable process (the executor), which the security tests rely on.
+setpriv --bounding-set -sys_ptrace -- \
+  unshare --mount --pid --fork --propagation private \
   bash "$0" --inner "$(cd "$rootfs" && pwd)" "$scratch/upper" "$scratch/work" "$scratch/merged" "$workdir" \
   "${args[@]}" -- "$@" || status=$?
 [[ -z $cleanup ]] || rm -rf "$cleanup"

@@ -55,11 +55,12 @@ internal static class ExecutorContainer
     /// <summary>Runs <c>/kaniko/executor ARGS</c> as PID 1 (TestKit's sandbox) with the context bind-mounted at /workspace.</summary>
     public static Task<ProcessResult> RunAsync(
         string imageRoot, string contextDirectory, IEnumerable<string> executorArguments,
-        IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken, string? scratchDirectory = null) =>
         Sandbox.RunAsync(
             new SandboxOptions
             {
                 Rootfs = imageRoot,
+                ScratchDirectory = scratchDirectory,
                 Command = ["/kaniko/executor", "--context", "/workspace", .. executorArguments],
                 Binds = [new SandboxBind(contextDirectory, "/workspace", ReadOnly: true)],
                 Environment = environment,
