@@ -32,6 +32,16 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             return null;
         }
 
+        if (options.Compression == LayerCompression.Zstd && options.ImageFormat != ImageFormat.Oci)
+        {
+            throw new UsageException("--compression zstd needs --image-format oci: Docker schema 2 manifests cannot carry zstd layers");
+        }
+
+        foreach (var flag in options.IgnoredCacheFlags)
+        {
+            Log.CacheNotImplemented(logger, flag);
+        }
+
         var destinations = options.Destinations.Select(ParseDestination).ToList();
         if (!options.NoPush && destinations.Count == 0)
         {
@@ -144,7 +154,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             await BaseImageLoader.ExtractAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
             Log.Unpacked(logger, baseImage.Layers.Count, stage.BaseImage, started.Elapsed.TotalSeconds);
 
-            var snapshotter = new Snapshotter(root, ignore, new SnapshotOptions(Reproducible: options.Reproducible));
+            var snapshotter = new Snapshotter(root, ignore, new SnapshotOptions(options.Compression, options.CompressionLevel, options.Reproducible, options.SnapshotMode));
             await snapshotter.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var services = new StageServices(
                 root,

@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Information, "Claimed the push capability from the credential proxy at {Proxy}")]
     public static partial void ClaimedPushToken(ILogger logger, string proxy);
 
+    [LoggerMessage(110, LogLevel.Warning, "{Flag} was given, but layer caching is not implemented yet: building without a cache")]
+    public static partial void CacheNotImplemented(ILogger logger, string flag);
+
     [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
     public static partial void CleaningRoot(ILogger logger);
 }

@@ -55,6 +55,18 @@ public sealed class ExecutorCommand
     private readonly Option<bool> _reproducible = new("--reproducible") { Description = "Strip timestamps so equal input gives equal digests." };
     private readonly Option<string> _verbosity = new("--verbosity", "-v") { Description = "Log level: panic, fatal, error, warn, info, debug, trace.", DefaultValueFactory = _ => "info" };
 
+    private readonly Option<string> _snapshotMode = new("--snapshot-mode") { Description = "How changes are found: fast (metadata, default), full, redo or time (kaniko's modes).", DefaultValueFactory = _ => "fast" };
+    private readonly Option<string> _compression = new("--compression") { Description = "Layer compression: gzip (default) or zstd (needs --image-format oci).", DefaultValueFactory = _ => "gzip" };
+    private readonly Option<int?> _compressionLevel = new("--compression-level") { Description = "Compression level (gzip 1-9, zstd 1-22)." };
+
+    // kaniko's cache flags: accepted so kaniko pipelines run unchanged; the build says it runs uncached.
+    private readonly Option<bool> _cache = new("--cache") { Description = "Accepted for compatibility; layer caching is not implemented yet (the build warns)." };
+    private readonly Option<string?> _cacheRepo = new("--cache-repo") { Description = "Accepted for compatibility (see --cache)." };
+    private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = "Accepted for compatibility (see --cache)." };
+    private readonly Option<string?> _cacheTtl = new("--cache-ttl") { Description = "Accepted for compatibility (see --cache)." };
+    private readonly Option<bool> _cacheCopyLayers = new("--cache-copy-layers") { Description = "Accepted for compatibility (see --cache)." };
+    private readonly Option<bool> _cacheRunLayers = new("--cache-run-layers") { Description = "Accepted for compatibility (see --cache)." };
+
     // Accepted for kaniko compatibility; their behaviour is the default here or not applicable.
     private readonly Option<bool> _useNewRun = new("--use-new-run") { Description = "Accepted for compatibility (snapshots are always incremental)." };
     private readonly Option<bool> _cleanup = new("--cleanup") { Description = "Accepted for compatibility." };
@@ -69,7 +81,8 @@ public sealed class ExecutorCommand
             _imageNameWithDigestFile, _imageNameTagWithDigestFile, _insecure, _insecurePull, _insecureRegistry,
             _skipTlsVerify, _registryProxy, _customPlatform, _label, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
-            _useNewRun, _cleanup, _force,
+            _snapshotMode, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
+            _cacheCopyLayers, _cacheRunLayers, _useNewRun, _cleanup, _force,
         })
         {
             command.Options.Add(option);
@@ -118,8 +131,31 @@ public sealed class ExecutorCommand
             CleanRoot = result.GetValue(_cleanRoot),
             Reproducible = result.GetValue(_reproducible),
             Verbosity = result.GetValue(_verbosity)!,
+            SnapshotMode = ParseSnapshotMode(result.GetValue(_snapshotMode)!),
+            Compression = ParseCompression(result.GetValue(_compression)!),
+            CompressionLevel = result.GetValue(_compressionLevel),
+            IgnoredCacheFlags = new Option[] { _cache, _cacheRepo, _cacheDir, _cacheTtl, _cacheCopyLayers, _cacheRunLayers }
+                .Where(o => result.GetResult(o) is { Implicit: false })
+                .Select(o => o.Name)
+                .ToList(),
         };
     }
+
+    private static Filesystem.SnapshotMode ParseSnapshotMode(string text) => text.ToLowerInvariant() switch
+    {
+        "fast" => Filesystem.SnapshotMode.Fast,
+        "full" => Filesystem.SnapshotMode.Full,
+        "redo" => Filesystem.SnapshotMode.Redo,
+        "time" => Filesystem.SnapshotMode.Time,
+        _ => throw new UsageException($"--snapshot-mode: '{text}' is not one of fast, full, redo, time"),
+    };
+
+    private static Filesystem.LayerCompression ParseCompression(string text) => text.ToLowerInvariant() switch
+    {
+        "gzip" => Filesystem.LayerCompression.Gzip,
+        "zstd" => Filesystem.LayerCompression.Zstd,
+        _ => throw new UsageException($"--compression: '{text}' is not one of gzip, zstd"),
+    };
 
     private static string StripScheme(string context) =>
         context.StartsWith("dir://", StringComparison.Ordinal) ? context["dir://".Length..] : context;

@@ -66,6 +66,15 @@ public sealed record ExecutorOptions
 
     public bool Reproducible { get; init; }
 
+    public Filesystem.SnapshotMode SnapshotMode { get; init; } = Filesystem.SnapshotMode.Fast;
+
+    public Filesystem.LayerCompression Compression { get; init; } = Filesystem.LayerCompression.Gzip;
+
+    public int? CompressionLevel { get; init; }
+
+    /// <summary>kaniko cache flags that were given; caching is not implemented, so the build warns and runs uncached.</summary>
+    public IReadOnlyList<string> IgnoredCacheFlags { get; init; } = [];
+
     public string Verbosity { get; init; } = "info";
 
     public bool IsContainerMode => RootPath == "/";
