@@ -1,6 +1,6 @@
+using System.Runtime.InteropServices;
 using Kaniko.Executor.Filesystem.Native;
 using Kaniko.Executor.Filesystem.Tar;
-using System.Runtime.InteropServices;
 
 namespace Kaniko.Executor.Filesystem.Extract;
 
@@ -36,6 +36,11 @@ internal sealed class EntryApplier
 
     public void Apply(TarEntryHeader entry, TarStreamReader reader)
     {
+        if (entry.Name.Contains('\0', StringComparison.Ordinal) || entry.LinkName.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Hostile(entry, "its name or link target contains a NUL byte");
+        }
+
         var name = InsidePath.Clean("/" + entry.Name)
             ?? throw Hostile(entry, "its path climbs above the root with '..'");
         if (name == InsidePath.Root)
@@ -46,6 +51,11 @@ internal sealed class EntryApplier
         var fileName = InsidePath.FileName(name);
         if (fileName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
+            if (fileName[WhiteoutPrefix.Length..] is "" or "." or "..")
+            {
+                throw Hostile(entry, "whiteout without a name to hide");
+            }
+
             ApplyWhiteout(name, fileName);
             return;
         }
