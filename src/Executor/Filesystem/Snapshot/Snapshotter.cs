@@ -107,7 +107,8 @@ public sealed class Snapshotter
             }
         }
 
-        scopes = scopes.Distinct(StringComparer.Ordinal).Where(s => !scopes.Any(o => o != s && InsidePath.IsSelfOrBelow(s, o))).ToList();
+        var scopeSet = new HashSet<string>(scopes, StringComparer.Ordinal);
+        scopes = scopeSet.Where(scope => !IsBelowAny(scope, scopeSet)).ToList();
         if (scopes.Count == 0)
         {
             return null;
@@ -122,9 +123,11 @@ public sealed class Snapshotter
         }
 
         var before = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
+        scopeSet = new HashSet<string>(scopes, StringComparer.Ordinal);
+        var wholeRoot = scopeSet.Contains(InsidePath.Root);
         foreach (var (path, entry) in baseline)
         {
-            if (scopes.Any(scope => InsidePath.IsSelfOrBelow(path, scope)))
+            if (wholeRoot || scopeSet.Contains(path) || IsBelowAny(path, scopeSet))
             {
                 before[path] = entry;
             }
@@ -167,6 +170,28 @@ public sealed class Snapshotter
         }
 
         return layer;
+    }
+
+    /// <summary>True when a strict ancestor of <paramref name="path"/> is in <paramref name="set"/>.</summary>
+    private static bool IsBelowAny(string path, HashSet<string> set)
+    {
+        if (path == InsidePath.Root)
+        {
+            return false;
+        }
+
+        for (var parent = InsidePath.Parent(path); ; parent = InsidePath.Parent(parent))
+        {
+            if (set.Contains(parent))
+            {
+                return true;
+            }
+
+            if (parent == InsidePath.Root)
+            {
+                return false;
+            }
+        }
     }
 
     private Dictionary<string, BaselineEntry> Scan(string scope, CancellationToken ct)

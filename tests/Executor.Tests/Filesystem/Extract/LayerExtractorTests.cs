@@ -233,6 +233,18 @@ public sealed class LayerExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_layer_stream_is_read_to_its_end_and_left_open()
+    {
+        var blob = new LayerBuilder().File("f", "x").Gzip();
+        var stream = new MemoryStream([.. blob]);
+
+        await new LayerExtractor().ExtractAsync(stream, "l", _temp.Root, IgnoreList.Empty, CancellationToken.None);
+
+        Assert.Equal(blob.Length, stream.Position);
+        Assert.True(stream.CanRead);
+    }
+
+    [Fact]
     public async Task Missing_parents_are_created()
     {
         await Layers.Extract(new LayerBuilder().File("a/b/c/d", "x").Tar(), _temp.Root);
