@@ -195,6 +195,20 @@ public sealed class SnapshotterTests : IDisposable
     }
 
     [Fact]
+    public async Task Names_that_are_not_utf8_are_left_out_with_a_warning()
+    {
+        var warnings = new List<string>();
+        var snapshotter = new Snapshotter(_temp.Root, IgnoreList.Empty, new SnapshotOptions(), warnings.Add);
+        await snapshotter.InitializeAsync(CancellationToken.None);
+        Run.Shell($"touch {_temp.Root}/$(printf 'latin1-\\351') {_temp.Root}/fine");
+
+        var names = LayerContents.Names((await Snap(snapshotter))!);
+
+        Assert.Equal(["fine"], names);
+        Assert.Contains(warnings, w => w.Contains("latin1-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Snapshot_of_many_paths_merges_nested_ones_and_whiteouts_deleted_ones()
     {
         var snapshotter = await Start();
