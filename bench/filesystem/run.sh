@@ -2,20 +2,33 @@
 # Filesystem engine benchmarks: snapshot walk vs find, one-change snapshot, layer extraction vs tar/pigz,
 # layer writing, peak RSS. Medians of N interleaved runs, wall and CPU (user+sys) time.
 #
-#   bench/filesystem/run.sh [N]        (WORK=/path/on/disk to move the data, default /tmp/fsbench)
+#   bench/filesystem/run.sh [N]
+#   WORK=/tmp/fsbench         data and results (on disk)
+#   EXTRACT_DIR=$WORK         where extraction targets go (a tmpfs such as /dev/shm/x measures CPU, not the disk)
+#   AOT=1                     publish FsBench with NativeAOT (as the executor ships); AOT=0 uses the JIT build
 #
 # Extractions go into fresh directories that are deleted only after all timings: on this machine's ext4,
-# creating files right after a mass delete is ~10x slower for minutes (see TESTBED.md, the rm -rf trap).
+# creating files right after a mass delete is ~10x slower for minutes (see TESTBED.md, the rm -rf trap), so
+# do not run other file-heavy benchmarks right after this script.
 set -euo pipefail
 
 N=${1:-5}
 WORK=${WORK:-/tmp/fsbench}
+EXTRACT_DIR=${EXTRACT_DIR:-$WORK}
+AOT=${AOT:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
-BIN=$WORK/bin/FsBench
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$EXTRACT_DIR"
 
-echo "== build"
-dotnet build -c Release "$HERE/FsBench" -o "$WORK/bin" -v quiet -nologo | grep -E "error|warn" || true
+if [ "$AOT" = 1 ] && dotnet publish "$HERE/FsBench" -c Release -r linux-x64 -p:PublishAot=true -p:InvariantGlobalization=true \
+    -o "$WORK/aot" -v quiet -nologo > "$WORK/publish.log" 2>&1; then
+  BIN=$WORK/aot/FsBench
+  echo "== NativeAOT build: $BIN"
+else
+  [ "$AOT" = 1 ] && echo "== NativeAOT publish failed (see $WORK/publish.log); using the JIT build"
+  dotnet build -c Release "$HERE/FsBench" -o "$WORK/bin" -v quiet -nologo | grep -E "error|warn" || true
+  BIN=$WORK/bin/FsBench
+  echo "== JIT build: $BIN"
+fi
 
 if [ ! -d "$WORK/small" ]; then
   echo "== generate 100,000 small files"
@@ -62,7 +75,7 @@ ONE_CHANGE=$(inproc one_change_median_s)
 BASELINE=$(inproc baseline_s)
 
 echo "== extraction of $(du -h "$WORK/layer.tar.gz" | cut -f1) gzip layer: tar -xzf, pigz -dc | tar -x, ours ($N interleaved rounds)"
-TARGETS=$WORK/x-$(date +%s)
+TARGETS=$EXTRACT_DIR/x-$(date +%s)
 mkdir -p "$TARGETS"
 for i in $(seq "$N"); do
   mkdir "$TARGETS/tar$i" "$TARGETS/pigz$i" "$TARGETS/ours$i"
@@ -85,11 +98,11 @@ echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 FIND_WALL=$(median find 1); FIND_CPU=$(median find 2)
 cat <<REPORT
 
-RESULTS (medians of $N; wall seconds, cpu = user+sys seconds; this 2-core machine is shared, compare cpu when loaded)
+RESULTS ($(basename "$(dirname "$BIN")") build, extraction into $EXTRACT_DIR; medians of $N; wall seconds, cpu = user+sys seconds; this 2-core machine is shared, compare cpu when loaded)
 snapshot of unchanged 100k-file tree  ours wall $UNCHANGED  cpu $UNCHANGED_CPU | find wall $FIND_WALL cpu $FIND_CPU | ratio wall $(ratio "$UNCHANGED" "$FIND_WALL") cpu $(ratio "$UNCHANGED_CPU" "$FIND_CPU")  (target <= 2)
 snapshot after a one-file change      ours wall $ONE_CHANGE  (target < 1 s)
 baseline (first full walk)            ours wall $BASELINE
-snapshot process peak RSS             $(( $(maximum snapshot_process 3) / 1024 )) MB  (target < 200 MB; JIT runtime, not NativeAOT)
+snapshot process peak RSS             $(( $(maximum snapshot_process 3) / 1024 )) MB  (target < 200 MB)
 extract 500 MB / 20k files            ours wall $(median ours 1) cpu $(median ours 2) | tar -xzf wall $(median tar 1) cpu $(median tar 2) | pigz|tar wall $(median pigz 1) cpu $(median pigz 2)
    ratios ours/tar -xzf               wall $(ratio "$(median ours 1)" "$(median tar 1)") cpu $(ratio "$(median ours 2)" "$(median tar 2)")  (target <= 0.5); ours/pigz wall $(ratio "$(median ours 1)" "$(median pigz 1)")
    extraction peak RSS                $(( $(maximum ours 3) / 1024 )) MB

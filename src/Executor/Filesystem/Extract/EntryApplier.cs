@@ -1,6 +1,6 @@
+using System.Runtime.InteropServices;
 using Kaniko.Executor.Filesystem.Native;
 using Kaniko.Executor.Filesystem.Tar;
-using System.Runtime.InteropServices;
 
 namespace Kaniko.Executor.Filesystem.Extract;
 
@@ -36,6 +36,11 @@ internal sealed class EntryApplier
 
     public void Apply(TarEntryHeader entry, TarStreamReader reader)
     {
+        if (entry.Name.Contains('\0', StringComparison.Ordinal) || entry.LinkName.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Hostile(entry, "its name or link target contains a NUL byte");
+        }
+
         var name = InsidePath.Clean("/" + entry.Name)
             ?? throw Hostile(entry, "its path climbs above the root with '..'");
         if (name == InsidePath.Root)
@@ -46,6 +51,11 @@ internal sealed class EntryApplier
         var fileName = InsidePath.FileName(name);
         if (fileName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
+            if (fileName[WhiteoutPrefix.Length..] is "" or "." or "..")
+            {
+                throw Hostile(entry, "whiteout without a name to hide");
+            }
+
             ApplyWhiteout(name, fileName);
             return;
         }
@@ -56,9 +66,10 @@ internal sealed class EntryApplier
         }
 
         var parent = EnsureDirectory(InsidePath.Parent(name));
-        var target = InsidePath.Combine(parent, fileName);
-        if (_ignore.IsIgnored(target))
+        var target = parent is null ? null : InsidePath.Combine(parent, fileName);
+        if (target is null || _ignore.IsIgnored(target))
         {
+            _warnings.Once("ignored", $"'{entry.Name}' leads into an ignored path and was skipped");
             return;
         }
 
@@ -158,8 +169,11 @@ internal sealed class EntryApplier
         }
     }
 
-    /// <summary>Resolves a parent directory inside the root, creating missing directories (0755, root-owned).</summary>
-    private string EnsureDirectory(string lexical)
+    /// <summary>
+    /// Resolves a parent directory inside the root, creating missing directories (0755, root-owned); null when it
+    /// resolves into an ignored path (through a symlink), which is never written.
+    /// </summary>
+    private string? EnsureDirectory(string lexical)
     {
         if (lexical == InsidePath.Root)
         {
@@ -178,7 +192,7 @@ internal sealed class EntryApplier
             current = InsidePath.Combine(current, part);
             if (_ignore.IsIgnored(current))
             {
-                throw new IOException($"layer {_layerName}: cannot create '{lexical}': '{current}' is an ignored path");
+                return null;
             }
 
             var host = _root.ToHostPath(current);
@@ -268,7 +282,8 @@ internal sealed class EntryApplier
             _root.ResolveInside(InsidePath.Parent(linkName), followFinalSymlink: true), InsidePath.FileName(linkName));
         if (_ignore.IsIgnored(source))
         {
-            throw Hostile(entry, $"its hardlink target '{entry.LinkName}' is an ignored path");
+            _warnings.Once("ignored-link", $"hardlink '{entry.Name}' to ignored path '{entry.LinkName}' was skipped");
+            return false;
         }
 
         var sourceHost = _root.ToHostPath(source);

@@ -18,6 +18,10 @@ public sealed class LayerExtractor
         _warning = warning;
     }
 
+    /// <summary>
+    /// Applies the layer to <paramref name="rootPath"/>. The stream is read to its end but not disposed (the caller
+    /// may verify its digest). Malformed or hostile content raises <see cref="LayerFormatException"/>.
+    /// </summary>
     public Task ExtractAsync(Stream layer, string layerName, string rootPath, IgnoreList ignore, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(layer);
@@ -42,6 +46,12 @@ public sealed class LayerExtractor
             }
 
             applier.Complete();
+
+            // Read to the end (tar padding, gzip trailer): a caller hashing the blob sees every byte.
+            var rest = copyBuffer.AsSpan(0, 64 << 10);
+            while (decompressed.Read(rest) > 0)
+            {
+            }
         }
         catch (IOException exception) when (exception.InnerException is InvalidDataException or ZstdException)
         {

@@ -1,6 +1,6 @@
 namespace Kaniko.Executor.Filesystem.Extract;
 
-/// <summary>A read-only stream of some already-read bytes followed by the rest of the source.</summary>
+/// <summary>A read-only stream of some already-read bytes followed by the rest of the source (left open).</summary>
 internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
@@ -44,13 +44,4 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source)
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            source.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }

@@ -29,8 +29,10 @@ internal static unsafe class DirectoryScanner
 
     /// <summary>
     /// Calls <paramref name="onEntry"/> with each entry's name and lstat result; takes ownership of <paramref name="fd"/>.
+    /// Names that are not valid UTF-8 cannot be represented as .NET strings: they go to <paramref name="onInvalidName"/>.
     /// </summary>
-    public static void Read<TState>(int fd, string hostPathForErrors, TState state, Action<TState, string, FileStatus> onEntry)
+    public static void Read<TState>(int fd, string hostPathForErrors, TState state, Action<TState, string, FileStatus> onEntry,
+        Action<TState, string>? onInvalidName = null)
     {
         var directory = LibC.FdOpenDir(fd);
         if (directory == 0)
@@ -70,7 +72,14 @@ internal static unsafe class DirectoryScanner
                     continue; // vanished between readdir and statx
                 }
 
-                onEntry(state, Encoding.UTF8.GetString(name, length), Posix.ToStatus(buffer));
+                var nameBytes = new ReadOnlySpan<byte>(name, length);
+                if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
+                {
+                    onInvalidName?.Invoke(state, Encoding.UTF8.GetString(nameBytes));
+                    continue;
+                }
+
+                onEntry(state, Encoding.UTF8.GetString(nameBytes), Posix.ToStatus(buffer));
             }
         }
         finally

@@ -15,10 +15,13 @@ public sealed class Snapshotter
     private readonly IgnoreList _ignore;
     private readonly SnapshotOptions _options;
     private readonly ChangeDetector _detector;
+    private readonly Action<string>? _warning;
     private Dictionary<string, BaselineEntry>? _baseline;
 
-    public Snapshotter(string rootPath, IgnoreList ignore, SnapshotOptions options)
+    /// <param name="warning">Receives paths left out of snapshots (names that are not valid UTF-8).</param>
+    public Snapshotter(string rootPath, IgnoreList ignore, SnapshotOptions options, Action<string>? warning = null)
     {
+        _warning = warning;
         ArgumentNullException.ThrowIfNull(ignore);
         ArgumentNullException.ThrowIfNull(options);
         _root = new RootFs(rootPath);
@@ -107,7 +110,8 @@ public sealed class Snapshotter
             }
         }
 
-        scopes = scopes.Distinct(StringComparer.Ordinal).Where(s => !scopes.Any(o => o != s && InsidePath.IsSelfOrBelow(s, o))).ToList();
+        var scopeSet = new HashSet<string>(scopes, StringComparer.Ordinal);
+        scopes = scopeSet.Where(scope => !IsBelowAny(scope, scopeSet)).ToList();
         if (scopes.Count == 0)
         {
             return null;
@@ -118,13 +122,15 @@ public sealed class Snapshotter
         foreach (var scope in scopes)
         {
             ct.ThrowIfCancellationRequested();
-            new TreeScanner(_root, _ignore).Scan(scope, now, ct);
+            new TreeScanner(_root, _ignore, _warning).Scan(scope, now, ct);
         }
 
         var before = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
+        scopeSet = new HashSet<string>(scopes, StringComparer.Ordinal);
+        var wholeRoot = scopeSet.Contains(InsidePath.Root);
         foreach (var (path, entry) in baseline)
         {
-            if (scopes.Any(scope => InsidePath.IsSelfOrBelow(path, scope)))
+            if (wholeRoot || scopeSet.Contains(path) || IsBelowAny(path, scopeSet))
             {
                 before[path] = entry;
             }
@@ -169,10 +175,32 @@ public sealed class Snapshotter
         return layer;
     }
 
+    /// <summary>True when a strict ancestor of <paramref name="path"/> is in <paramref name="set"/>.</summary>
+    private static bool IsBelowAny(string path, HashSet<string> set)
+    {
+        if (path == InsidePath.Root)
+        {
+            return false;
+        }
+
+        for (var parent = InsidePath.Parent(path); ; parent = InsidePath.Parent(parent))
+        {
+            if (set.Contains(parent))
+            {
+                return true;
+            }
+
+            if (parent == InsidePath.Root)
+            {
+                return false;
+            }
+        }
+    }
+
     private Dictionary<string, BaselineEntry> Scan(string scope, CancellationToken ct)
     {
         var entries = new Dictionary<string, BaselineEntry>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
-        new TreeScanner(_root, _ignore).Scan(scope, entries, ct);
+        new TreeScanner(_root, _ignore, _warning).Scan(scope, entries, ct);
         return entries;
     }
 

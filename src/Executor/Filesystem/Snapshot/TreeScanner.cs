@@ -6,10 +6,11 @@ namespace Kaniko.Executor.Filesystem.Snapshot;
 /// Walks a root (or a subtree of it) and lstats every path, skipping ignored paths and not descending into
 /// directories of another filesystem (as <c>find -xdev</c>).
 /// </summary>
-internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
+internal sealed class TreeScanner(RootFs root, IgnoreList ignore, Action<string>? warning = null)
 {
     private readonly ulong _rootDevice = Posix.LStat(root.RootPath).Device;
     private readonly IgnoreList _ignore = ignore;
+    private readonly Action<string>? _warning = warning;
 
     /// <summary>Adds <paramref name="insidePath"/> (already resolved) and everything below it to <paramref name="into"/>.</summary>
     public void Scan(string insidePath, Dictionary<string, BaselineEntry> into, CancellationToken ct)
@@ -46,7 +47,8 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
         }
 
         var state = new DirectoryState(this, insidePath, into, _ignore.ContainsIgnored(insidePath));
-        DirectoryScanner.Read(fd, host, state, static (state, name, status) => state.Add(name, status));
+        DirectoryScanner.Read(fd, host, state, static (state, name, status) => state.Add(name, status),
+            static (state, name) => state.Skip(name));
         foreach (var name in state.Subdirectories)
         {
             ScanDirectory(InsidePath.Combine(insidePath, name), InsidePath.Combine(host, name), into, ct);
@@ -56,6 +58,9 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
     private sealed class DirectoryState(TreeScanner scanner, string insidePath, Dictionary<string, BaselineEntry> into, bool mayHoldIgnored)
     {
         public List<string> Subdirectories { get; } = [];
+
+        public void Skip(string lossyName) => scanner._warning?.Invoke(
+            $"'{InsidePath.Combine(insidePath, lossyName)}' has a name that is not valid UTF-8 and is left out of the snapshot");
 
         public void Add(string name, FileStatus status)
         {

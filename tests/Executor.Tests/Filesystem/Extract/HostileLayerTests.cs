@@ -119,6 +119,30 @@ public sealed class HostileLayerTests : IDisposable
         AssertOutsideUnchanged();
     }
 
+    [Theory]
+    [InlineData(".wh.")]
+    [InlineData("dir/.wh.")]
+    [InlineData("dir/.wh..")]
+    [InlineData("dir/.wh...")]
+    public async Task Whiteout_without_a_name_is_rejected(string name)
+    {
+        Directory.CreateDirectory(_temp.In("dir"));
+
+        await Assert.ThrowsAsync<LayerFormatException>(() => Layers.Extract(new LayerBuilder().File(name, "").Tar(), _temp.Root));
+
+        Assert.True(Directory.Exists(_temp.In("dir")));
+    }
+
+    [Fact]
+    public async Task Names_with_nul_bytes_are_rejected()
+    {
+        var blob = OwnTar.Build(("ü\0/../../outside/victim", "pwned", null)); // non-ASCII: written as a PAX path, NUL kept
+
+        await Assert.ThrowsAsync<LayerFormatException>(() => Layers.Extract(blob, _temp.Root));
+
+        AssertOutsideUnchanged();
+    }
+
     [Fact]
     public async Task Truncated_tar_is_rejected_with_the_entry_name()
     {

@@ -199,6 +199,52 @@ public sealed class LayerExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task Entries_through_a_symlink_into_an_ignored_path_are_skipped_with_a_warning()
+    {
+        Directory.CreateDirectory(_temp.In("kaniko"));
+        File.WriteAllText(_temp.In("kaniko/secret"), "mine");
+        var ignore = IgnoreList.Create(_temp.Root, ["/kaniko"], readMountInfo: false);
+        var warnings = new List<string>();
+
+        await Layers.Extract(new LayerBuilder()
+            .Symlink("sneaky", "/kaniko")
+            .File("sneaky/secret", "theirs")
+            .HardLink("copy", "kaniko/secret")
+            .HardLink("copy2", "sneaky/secret")
+            .File("after", "ok")
+            .Tar(), _temp.Root, ignore, warnings);
+
+        Assert.Equal("mine", File.ReadAllText(_temp.In("kaniko/secret")));
+        Assert.False(File.Exists(_temp.In("copy")));
+        Assert.False(File.Exists(_temp.In("copy2")));
+        Assert.True(File.Exists(_temp.In("after")));
+        Assert.Equal(2, warnings.Count);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_extraction()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new LayerExtractor().ExtractAsync(
+            new MemoryStream(new LayerBuilder().File("f", "x").Tar()), "l", _temp.Root, IgnoreList.Empty, cancelled.Token));
+        Assert.False(File.Exists(_temp.In("f")));
+    }
+
+    [Fact]
+    public async Task The_layer_stream_is_read_to_its_end_and_left_open()
+    {
+        var blob = new LayerBuilder().File("f", "x").Gzip();
+        var stream = new MemoryStream([.. blob]);
+
+        await new LayerExtractor().ExtractAsync(stream, "l", _temp.Root, IgnoreList.Empty, CancellationToken.None);
+
+        Assert.Equal(blob.Length, stream.Position);
+        Assert.True(stream.CanRead);
+    }
+
+    [Fact]
     public async Task Missing_parents_are_created()
     {
         await Layers.Extract(new LayerBuilder().File("a/b/c/d", "x").Tar(), _temp.Root);

@@ -194,6 +194,41 @@ public sealed class SnapshotterTests : IDisposable
         Assert.Equal(["srv/", "srv/file"], LayerContents.Names(layer!));
     }
 
+    [Fact]
+    public async Task Names_that_are_not_utf8_are_left_out_with_a_warning()
+    {
+        var warnings = new List<string>();
+        var snapshotter = new Snapshotter(_temp.Root, IgnoreList.Empty, new SnapshotOptions(), warnings.Add);
+        await snapshotter.InitializeAsync(CancellationToken.None);
+        Run.Shell($"touch {_temp.Root}/$(printf 'latin1-\\351') {_temp.Root}/fine");
+
+        var names = LayerContents.Names((await Snap(snapshotter))!);
+
+        Assert.Equal(["fine"], names);
+        Assert.Contains(warnings, w => w.Contains("latin1-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Snapshot_of_many_paths_merges_nested_ones_and_whiteouts_deleted_ones()
+    {
+        var snapshotter = await Start();
+        Directory.CreateDirectory(_temp.In("app/lib"));
+        var paths = new List<string> { "/app", "/app/lib", "/usr/lib/other" };
+        for (var i = 0; i < 2000; i++)
+        {
+            File.WriteAllText(_temp.In($"app/lib/f{i}"), "x");
+            paths.Add($"/app/lib/f{i}");
+        }
+
+        File.Delete(_temp.In("usr/lib/other"));
+
+        var names = LayerContents.Names((await snapshotter.TakeSnapshotOfPathsAsync(paths, _temp.Layers, CancellationToken.None))!);
+
+        Assert.Equal(2000 + 2 + 3, names.Count);
+        Assert.Contains("usr/lib/.wh.other", names);
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
     [Theory]
     [InlineData(LayerCompression.Gzip, MediaTypes.OciLayerGzip)]
     [InlineData(LayerCompression.Zstd, MediaTypes.OciLayerZstd)]

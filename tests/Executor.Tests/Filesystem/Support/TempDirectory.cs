@@ -36,11 +36,10 @@ internal sealed class TempDirectory : IDisposable
             Run.Command("chattr", $"-R -i {Path}", check: false);
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // Names .NET cannot represent (not UTF-8) make Directory.Delete fail: rm takes bytes.
+            Run.Command("rm", $"-rf {Path}", check: false);
         }
     }
 }
