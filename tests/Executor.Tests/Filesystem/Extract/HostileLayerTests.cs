@@ -143,6 +143,26 @@ public sealed class HostileLayerTests : IDisposable
         AssertOutsideUnchanged();
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("sub")]
+    public async Task Whiteout_of_dot_dot_does_not_delete_outside_the_root(string directory)
+    {
+        // ".wh..." whites out "..": found by the bad-input pass, it deleted the root's siblings and the root itself.
+        Directory.CreateDirectory(_temp.In("sub"));
+        try
+        {
+            await Layers.Extract(new LayerBuilder().Whiteout(directory, "..").Tar(), _temp.Root);
+        }
+        catch (LayerFormatException)
+        {
+            // rejecting the entry is fine too
+        }
+
+        Assert.True(Directory.Exists(_temp.Root));
+        AssertOutsideUnchanged();
+    }
+
     [Fact]
     public async Task Truncated_tar_is_rejected_with_the_entry_name()
     {
