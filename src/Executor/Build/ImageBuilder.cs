@@ -17,6 +17,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 {
     public async Task<Digest?> BuildAsync(CancellationToken cancellationToken)
     {
+        ValidateOptions();
         if (!File.Exists(options.DockerfilePath))
         {
             throw new UsageException($"no Dockerfile at {options.DockerfilePath}: pass --dockerfile (relative to --context {options.ContextPath}, or absolute)");
@@ -219,6 +220,72 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         return source;
     }
 
+    /// <summary>Mistakes that would otherwise show only after the build, or do harm before it.</summary>
+    private void ValidateOptions()
+    {
+        if (options.IsContainerMode && !options.DryRun && !options.Force && !ContainerDetection.IsInContainer())
+        {
+            throw new UsageException(
+                "refusing to build into /: this does not look like the executor's own container, and a build into / deletes the files of /. " +
+                "Pass --root DIR to build in a folder, or --force if this really is a container made for the build");
+        }
+
+        if (!Directory.Exists(options.ContextPath))
+        {
+            throw new UsageException($"--context {options.ContextPath} does not exist or is not a directory");
+        }
+
+        if (!options.IsContainerMode)
+        {
+            if (File.Exists(options.RootPath))
+            {
+                throw new UsageException($"--root {options.RootPath} is a file: give a new or empty folder");
+            }
+
+            if (IsInside(options.KanikoDir, options.RootPath) || IsInside(options.RootPath, options.KanikoDir))
+            {
+                throw new UsageException($"--kaniko-dir {options.KanikoDir} and --root {options.RootPath} must not contain each other: the executor's folder is never part of the image");
+            }
+
+            if (Directory.Exists(options.RootPath) && Directory.EnumerateFileSystemEntries(options.RootPath).Any())
+            {
+                throw new UsageException($"--root {options.RootPath} is not empty: give a new or empty folder (the build replaces everything in it)");
+            }
+        }
+
+        foreach (var (flag, path) in new[]
+        {
+            ("--digest-file", options.DigestFile),
+            ("--image-name-with-digest-file", options.ImageNameWithDigestFile),
+            ("--image-name-tag-with-digest-file", options.ImageNameTagWithDigestFile),
+        })
+        {
+            if (path is null)
+            {
+                continue;
+            }
+
+            var full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+            {
+                throw new UsageException($"{flag} {path} is a directory: name a file");
+            }
+
+            var parent = Path.GetDirectoryName(full);
+            if (parent is not null && File.Exists(parent))
+            {
+                throw new UsageException($"{flag} {path}: {parent} is a file, not a directory");
+            }
+        }
+    }
+
+    private static bool IsInside(string path, string folder)
+    {
+        var normalizedFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + "/";
+        var normalizedPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) + "/";
+        return normalizedPath.StartsWith(normalizedFolder, StringComparison.Ordinal);
+    }
+
     private void PrepareRoot(string root, IgnoreList ignore)
     {
         if (options.IsContainerMode)
@@ -230,11 +297,6 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             }
 
             return;
-        }
-
-        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
-        {
-            throw new UsageException($"--root {root} is not empty: give a new or empty folder (the build replaces everything in it)");
         }
 
         Directory.CreateDirectory(root);

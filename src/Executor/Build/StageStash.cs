@@ -1,5 +1,5 @@
-using Kaniko.Executor.Build.Run;
 using Kaniko.Executor.Filesystem;
+using Kaniko.Executor.Filesystem.Native;
 
 namespace Kaniko.Executor.Build;
 
@@ -38,7 +38,7 @@ public static class StageStash
                 Directory.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
                 CopyOwner(entry.FullName, target);
             }
-            else if (Native.link(entry.FullName, target) != 0)
+            else if (LibC.Link(entry.FullName, target) != 0)
             {
                 File.Copy(entry.FullName, target);
                 File.SetUnixFileMode(target, entry.UnixFileMode);
@@ -50,8 +50,9 @@ public static class StageStash
 
     private static void CopyOwner(string source, string target)
     {
-        // MERGE-TODO: copy uid/gid with the filesystem engine's lstat.
-        _ = source;
-        _ = target;
+        if (Posix.TryLStat(source, out var status))
+        {
+            LibC.LChown(target, status.Uid, status.Gid);
+        }
     }
 }

@@ -48,7 +48,7 @@ public sealed class ExecutorCommand
     private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff.", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> _skipPushPermissionCheck = new("--skip-push-permission-check") { Description = "Do not check at start that the destinations accept a push." };
-    private readonly Option<string?> _root = new("--root") { Description = "Build in this folder instead of / (RUN steps are chrooted there)." };
+    private readonly Option<string?> _root = new("--root") { Description = "Build in this folder instead of / (RUN steps are chrooted there). Without it the executor builds into / and first deletes the container's own files: only do that in the executor's own container." };
     private readonly Option<string?> _kanikoDir = new("--kaniko-dir") { Description = $"The executor's own folder, never part of the image (also ${KanikoDirVariable})." };
     private readonly Option<string[]> _ignorePath = new("--ignore-path") { Description = "A path to leave out of snapshots (repeatable)." };
     private readonly Option<bool> _cleanRoot = new("--clean-root") { Description = "Delete the container's own files before the first stage (container mode).", DefaultValueFactory = _ => true };
@@ -70,7 +70,7 @@ public sealed class ExecutorCommand
     // Accepted for kaniko compatibility; their behaviour is the default here or not applicable.
     private readonly Option<bool> _useNewRun = new("--use-new-run") { Description = "Accepted for compatibility (snapshots are always incremental)." };
     private readonly Option<bool> _cleanup = new("--cleanup") { Description = "Accepted for compatibility." };
-    private readonly Option<bool> _force = new("--force") { Description = "Accepted for compatibility." };
+    private readonly Option<bool> _force = new("--force") { Description = "Build into / even where no container is detected (it deletes the files of /)." };
 
     public RootCommand Build(Func<Func<ExecutorOptions>, CancellationToken, Task<int>> run)
     {
@@ -130,6 +130,7 @@ public sealed class ExecutorCommand
             IgnorePaths = result.GetValue(_ignorePath) ?? [],
             CleanRoot = result.GetValue(_cleanRoot),
             Reproducible = result.GetValue(_reproducible),
+            Force = result.GetValue(_force),
             Verbosity = result.GetValue(_verbosity)!,
             SnapshotMode = ParseSnapshotMode(result.GetValue(_snapshotMode)!),
             Compression = ParseCompression(result.GetValue(_compression)!),

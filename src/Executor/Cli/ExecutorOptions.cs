@@ -66,6 +66,9 @@ public sealed record ExecutorOptions
 
     public bool Reproducible { get; init; }
 
+    /// <summary>Build into / even where the executor cannot tell that it runs in a container of its own (kaniko's --force).</summary>
+    public bool Force { get; init; }
+
     public Filesystem.SnapshotMode SnapshotMode { get; init; } = Filesystem.SnapshotMode.Fast;
 
     public Filesystem.LayerCompression Compression { get; init; } = Filesystem.LayerCompression.Gzip;

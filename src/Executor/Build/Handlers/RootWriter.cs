@@ -1,5 +1,5 @@
-using Kaniko.Executor.Build.Run;
 using Kaniko.Executor.Filesystem;
+using Kaniko.Executor.Filesystem.Native;
 
 namespace Kaniko.Executor.Build.Handlers;
 
@@ -31,7 +31,7 @@ internal sealed class RootWriter(RootFs rootFs)
 
             Directory.CreateDirectory(hostPath, DirectoryMode);
             File.SetUnixFileMode(hostPath, DirectoryMode);
-            Native.lchown(hostPath, owner.Uid, owner.Gid);
+            LibC.LChown(hostPath, owner.Uid, owner.Gid);
             firstCreated ??= current;
         }
 
@@ -47,7 +47,31 @@ internal sealed class RootWriter(RootFs rootFs)
         {
             DeleteExisting(target);
             File.CreateSymbolicLink(target, linkTarget);
-            Native.lchown(target, owner.Uid, owner.Gid);
+            LibC.LChown(target, owner.Uid, owner.Gid);
+            return;
+        }
+
+        if (!Posix.TryLStat(sourceHostPath, out var status))
+        {
+            throw new IOException($"{sourceHostPath} vanished while it was being copied");
+        }
+
+        if (status.Type is FileStatus.TypeFifo or FileStatus.TypeSocket or FileStatus.TypeCharDevice or FileStatus.TypeBlockDevice)
+        {
+            // Opening a fifo would wait for a writer forever; a socket has no content. Both are recreated as the
+            // node they are (as BuildKit copies them); device files are refused rather than copied.
+            if (status.Type is FileStatus.TypeCharDevice or FileStatus.TypeBlockDevice)
+            {
+                throw new IOException($"{targetInsideRoot}: the source is a device file, which COPY does not copy");
+            }
+
+            DeleteExisting(target);
+            if (LibC.Mknod(target, status.Type | (uint)(mode ?? (UnixFileMode)status.Permissions), 0) != 0)
+            {
+                throw new IOException($"cannot create the special file {targetInsideRoot}: {System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage()}");
+            }
+
+            LibC.LChown(target, owner.Uid, owner.Gid);
             return;
         }
 
@@ -60,7 +84,7 @@ internal sealed class RootWriter(RootFs rootFs)
             }
 
             File.SetUnixFileMode(target, mode ?? File.GetUnixFileMode(sourceHostPath));
-            Native.lchown(target, owner.Uid, owner.Gid);
+            LibC.LChown(target, owner.Uid, owner.Gid);
             Directory.SetLastWriteTimeUtc(target, Directory.GetLastWriteTimeUtc(sourceHostPath));
             return;
         }
@@ -73,7 +97,7 @@ internal sealed class RootWriter(RootFs rootFs)
         DeleteExisting(target);
         File.Copy(sourceHostPath, target, overwrite: false);
         File.SetUnixFileMode(target, mode ?? File.GetUnixFileMode(sourceHostPath));
-        Native.lchown(target, owner.Uid, owner.Gid);
+        LibC.LChown(target, owner.Uid, owner.Gid);
         File.SetLastWriteTimeUtc(target, info.LastWriteTimeUtc);
     }
 
@@ -84,7 +108,7 @@ internal sealed class RootWriter(RootFs rootFs)
         DeleteExisting(target);
         File.WriteAllText(target, content);
         File.SetUnixFileMode(target, mode);
-        Native.lchown(target, owner.Uid, owner.Gid);
+        LibC.LChown(target, owner.Uid, owner.Gid);
     }
 
     private static void DeleteExisting(string hostPath)

@@ -37,12 +37,6 @@ internal static partial class Native
     public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int lchown(string path, uint owner, uint group);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int link(string oldPath, string newPath);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn(out int pid, string path, IntPtr fileActions, IntPtr attributes, string?[] argv, string?[] envp);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -15,13 +15,15 @@ public static class RunChild
 
     public static int Run(IReadOnlyList<string> args)
     {
+        // Console's writer is built lazily from assemblies on disk; after the chroot they are out of reach.
+        var error = Console.Error;
         try
         {
             return Execute(args);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"executor: RUN: {e.Message}");
+            error.WriteLine($"executor: RUN: {e.Message}");
             return 127;
         }
     }
