@@ -34,4 +34,24 @@ public sealed class SandboxTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(rootfs, "usr", "bin")));
         Assert.True(File.Exists(Path.Combine(scratch.Path, "upper", "usr")));
     }
+
+    [Fact]
+    public async Task Rootless_sandbox_maps_root_to_an_unprivileged_id_where_mknod_fails()
+    {
+        var rootfs = await BaseImages.BusyboxRootfsAsync(Ct);
+
+        var result = await Sandbox.RunAsync(
+            new SandboxOptions
+            {
+                Rootfs = rootfs,
+                Rootless = true,
+                Command = ["/bin/sh", "-c", "id -u; cat /proc/self/uid_map; mknod /tmp/null c 1 3 || echo mknod refused"],
+            },
+            Ct);
+
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("0", lines[0]);
+        Assert.Equal(["0", "65534", "1"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("mknod refused", lines[2]);
+    }
 }
