@@ -1,6 +1,6 @@
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
 public sealed class BaseImageTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
 public sealed class ProcessRunnerTests : IDisposable
 {

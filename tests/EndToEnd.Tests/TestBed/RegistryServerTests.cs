@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
 public sealed class RegistryServerTests : IDisposable
 {

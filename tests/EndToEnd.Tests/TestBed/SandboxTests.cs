@@ -1,6 +1,6 @@
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
 public sealed class SandboxTests : IDisposable
 {
@@ -53,5 +53,25 @@ public sealed class SandboxTests : IDisposable
         Assert.Equal("0", lines[0]);
         Assert.Equal(["0", "65534", "1"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("mknod refused", lines[2]);
+    }
+
+    [OptInFact("KANIKO_TEST_PUBLISH")]
+    public async Task Static_executor_runs_as_pid_1_in_busybox()
+    {
+        var executor = await TestBed.PublishStaticAsync("src/Executor/Executor.csproj", Ct);
+        var rootfs = await BaseImages.BusyboxRootfsAsync(Ct);
+
+        var result = await Sandbox.RunAsync(
+            new SandboxOptions
+            {
+                Rootfs = rootfs,
+                Binds = [new SandboxBind(executor, "/kaniko/executor", ReadOnly: true)],
+                Command = ["/kaniko/executor"],
+                CheckExitCode = false,
+            },
+            Ct);
+
+        Assert.True(result.ExitCode is 0 or 1, result.StandardError);
+        Assert.DoesNotContain("not found", result.StandardError, StringComparison.Ordinal);
     }
 }

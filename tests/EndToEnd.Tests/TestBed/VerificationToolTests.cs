@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
 [SupportedOSPlatform("linux")]
 public sealed class VerificationToolTests : IDisposable
