@@ -231,7 +231,18 @@ public sealed class RegistryServer : IAsyncDisposable
                 "docker-registry",
                 ["serve", ConfigPath],
                 new ProcessOptions { Environment = new Dictionary<string, string?> { ["REGISTRY_HTTP_ADDR"] = $"127.0.0.1:{port}" } });
-            if (await WaitReadyAsync(http, process, new Uri(BaseUriFor(port), "v2/"), cancellationToken))
+            bool ready;
+            try
+            {
+                ready = await WaitReadyAsync(http, process, new Uri(BaseUriFor(port), "v2/"), cancellationToken);
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+
+            if (ready)
             {
                 _process = process;
                 Host = $"127.0.0.1:{port}";
