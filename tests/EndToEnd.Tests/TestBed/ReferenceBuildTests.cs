@@ -2,6 +2,7 @@ using Kaniko.TestKit;
 
 namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class ReferenceBuildTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(120));
@@ -10,7 +11,7 @@ public sealed class ReferenceBuildTests : IDisposable
 
     public void Dispose() => _timeout.Dispose();
 
-    [Fact]
+    [OptInFact("KANIKO_TEST_BUILDAH")]
     public async Task Buildah_builds_from_busybox_and_the_docker_config_authenticates_skopeo()
     {
         await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Htpasswd, Ct);

@@ -2,6 +2,7 @@ using Kaniko.TestKit;
 
 namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class SandboxTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));

@@ -3,6 +3,7 @@ using Kaniko.TestKit;
 
 namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 [SupportedOSPlatform("linux")]
 public sealed class VerificationToolTests : IDisposable
 {
