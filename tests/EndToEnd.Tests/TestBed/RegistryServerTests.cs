@@ -100,6 +100,21 @@ public sealed class RegistryServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Token_registry_refuses_a_token_signed_for_another_registry()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        await using var other = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        using var http = new HttpClient();
+        var foreign = other.TokenIssuer!.CreateToken(other.Username, registry.Options.Service, []);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(registry.BaseUri, "v2/"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Access_log_records_requests_and_additional_users_are_accepted()
     {
         await using var registry = await RegistryServer.StartAsync(
