@@ -15,14 +15,15 @@ log() {
 }
 
 # with_lock NAME CMD...: runs CMD while holding an exclusive lock, so parallel tests build a cache entry once.
+# (Its local is oddly named: bash scoping is dynamic, CMD sees the caller's variables through it.)
 with_lock() {
-  local name=$1
+  local with_lock_file=$cache_dir/$1.lock
   shift
   mkdir -p "$cache_dir"
   (
     flock -x 9
     "$@"
-  ) 9>"$cache_dir/$name.lock"
+  ) 9>"$with_lock_file"
 }
 
 # push_layout LAYOUT_REF DEST [SKOPEO_ARGS...]: copies oci:DIR:TAG to docker://DEST over plain HTTP.

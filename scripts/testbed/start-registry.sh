@@ -51,7 +51,7 @@ tls_config=
 scheme=http
 curl_tls=()
 if [[ -n $tls ]]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=127.0.0.1 \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
     -keyout "$dir/registry.key" -out "$dir/registry.crt" 2>/dev/null
   tls_config="  tls: {certificate: $dir/registry.crt, key: $dir/registry.key}"

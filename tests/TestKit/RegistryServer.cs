@@ -231,7 +231,18 @@ public sealed class RegistryServer : IAsyncDisposable
                 "docker-registry",
                 ["serve", ConfigPath],
                 new ProcessOptions { Environment = new Dictionary<string, string?> { ["REGISTRY_HTTP_ADDR"] = $"127.0.0.1:{port}" } });
-            if (await WaitReadyAsync(http, process, new Uri(BaseUriFor(port), "v2/"), cancellationToken))
+            bool ready;
+            try
+            {
+                ready = await WaitReadyAsync(http, process, new Uri(BaseUriFor(port), "v2/"), cancellationToken);
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+
+            if (ready)
             {
                 _process = process;
                 Host = $"127.0.0.1:{port}";
@@ -295,15 +306,16 @@ public sealed class RegistryServer : IAsyncDisposable
 
     private static (string CertificatePath, string KeyPath) WriteSelfSignedCertificate(string directory)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA P-256: generated in microseconds, unlike RSA keys, and accepted by Go, OpenSSL and .NET.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
         san.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(
-            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, false));
+            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, false));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
             [new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = DateTimeOffset.UtcNow;

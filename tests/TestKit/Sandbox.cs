@@ -16,6 +16,11 @@ public static class Sandbox
             args.AddRange(["--scratch", options.ScratchDirectory]);
         }
 
+        if (options.Rootless)
+        {
+            args.Add("--rootless");
+        }
+
         foreach (var bind in options.Binds)
         {
             args.AddRange(["--bind", bind.ToString()]);

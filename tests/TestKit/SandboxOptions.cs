@@ -22,6 +22,12 @@ public sealed record SandboxOptions
     /// </summary>
     public string? ScratchDirectory { get; init; }
 
+    /// <summary>
+    /// Start as uid/gid 65534 in a user namespace that maps only that id to root (no subuid ranges):
+    /// mknod and chown to other ids fail, as in restricted rootless CI. Bind sources must be readable by 65534.
+    /// </summary>
+    public bool Rootless { get; init; }
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 
     public bool CheckExitCode { get; init; } = true;

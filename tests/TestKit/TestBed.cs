@@ -55,6 +55,16 @@ public static class TestBed
             Script(name), arguments, new ProcessOptions { Timeout = timeout }, cancellationToken);
     }
 
+    /// <summary>
+    /// Publishes a project of the repository (default the executor) as a fully static NativeAOT binary,
+    /// cached by a hash of src/ and the build files (first time ~20 s to minutes). Returns its path.
+    /// </summary>
+    public static async Task<string> PublishStaticAsync(string project, CancellationToken cancellationToken)
+    {
+        var result = await RunScriptAsync("publish-static.sh", [project], TimeSpan.FromMinutes(15), cancellationToken);
+        return result.StandardOutput.Trim();
+    }
+
     private static string FindRepoRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })

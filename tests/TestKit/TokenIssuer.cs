@@ -14,6 +14,15 @@ namespace Kaniko.TestKit;
 /// </summary>
 public sealed class TokenIssuer : IAsyncDisposable
 {
+    // RSA key generation costs 0.1 s idle and seconds on a loaded machine: one key per process, imported
+    // into each issuer. Every issuer still has its own certificate (random serial), so the registry of one
+    // rejects the tokens of another: their x5c is not in its rootcertbundle.
+    private static readonly Lazy<byte[]> _sharedPkcs8Key = new(() =>
+    {
+        using var rsa = RSA.Create(2048);
+        return rsa.ExportPkcs8PrivateKey();
+    });
+
     private readonly HttpListener _listener;
     private readonly TokenIssuerOptions _options;
     private readonly RSA _key;
@@ -85,7 +94,8 @@ public sealed class TokenIssuer : IAsyncDisposable
 
     public static Task<TokenIssuer> StartAsync(TokenIssuerOptions options, CancellationToken cancellationToken)
     {
-        var key = RSA.Create(2048);
+        var key = RSA.Create();
+        key.ImportPkcs8PrivateKey(_sharedPkcs8Key.Value, out _);
         var request = new CertificateRequest(
             "CN=kaniko-testbed-token-signer", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var now = options.TimeProvider.GetUtcNow();

@@ -8,32 +8,9 @@ namespace Kaniko.EndToEnd.Tests.ContainerMode;
 /// </summary>
 internal static class ExecutorContainer
 {
-    private static readonly SemaphoreSlim _buildGate = new(1, 1);
-    private static string? _binary;
-
-    /// <summary>The static executor, published once per test run (skipped when up to date).</summary>
-    public static async Task<string> StaticBinaryAsync(CancellationToken cancellationToken)
-    {
-        await _buildGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_binary is null)
-            {
-                var result = await ProcessRunner.RunAsync(
-                    Path.Combine(Kaniko.TestKit.TestBed.RepoRoot, "scripts", "build-static-executor.sh"),
-                    [],
-                    new ProcessOptions { Timeout = TimeSpan.FromMinutes(15) },
-                    cancellationToken);
-                _binary = result.StandardOutput.Trim().Split('\n')[^1];
-            }
-
-            return _binary;
-        }
-        finally
-        {
-            _buildGate.Release();
-        }
-    }
+    /// <summary>The static executor (scripts/testbed/publish-static.sh: published once, cached by a hash of src/).</summary>
+    public static Task<string> StaticBinaryAsync(CancellationToken cancellationToken) =>
+        TestBed.PublishStaticAsync("src/Executor/Executor.csproj", cancellationToken);
 
     /// <summary>An executor image: /kaniko/executor plus whatever files a customised image adds.</summary>
     public static async Task<string> CreateImageRootAsync(TempDirectory work, IReadOnlyDictionary<string, string> extraFiles, CancellationToken cancellationToken)

@@ -1,7 +1,8 @@
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class BaseImageTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(90));

@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class ImageValidatorTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class ProcessRunnerTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));

@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 public sealed class RegistryServerTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
@@ -96,6 +97,21 @@ public sealed class RegistryServerTests : IDisposable
         Assert.Contains("\"Architecture\": \"amd64\"", trusted.StandardOutput, StringComparison.Ordinal);
         Assert.NotEqual(0, untrusted.ExitCode);
         Assert.Contains("certificate", untrusted.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_registry_refuses_a_token_signed_for_another_registry()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        await using var other = await RegistryServer.StartAsync(RegistryAuthMode.Token, Ct);
+        using var http = new HttpClient();
+        var foreign = other.TokenIssuer!.CreateToken(other.Username, registry.Options.Service, []);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(registry.BaseUri, "v2/"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]

@@ -1,8 +1,9 @@
 using System.Runtime.Versioning;
 using Kaniko.TestKit;
 
-namespace Kaniko.EndToEnd.Tests.TestBed;
+namespace Kaniko.EndToEnd.Tests.TestBedSmoke;
 
+[Trait("Category", "TestBed")]
 [SupportedOSPlatform("linux")]
 public sealed class VerificationToolTests : IDisposable
 {
