@@ -14,8 +14,10 @@ fi
 
 dotnet build Kaniko.sln -c Release -warnaserror --nologo -v quiet
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# TRX results stay in artifacts/test-results for a look after the run.
+results=$repo/artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
 status=0
 dotnet test Kaniko.sln -c Release --no-build --nologo \
   --logger "trx" --results-directory "$results" "$@" || status=$?
@@ -27,8 +29,9 @@ for trx in "$results"/*.trx; do
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   value() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   passed=$((passed + $(value passed)))
-  failed=$((failed + $(value failed)))
-  skipped=$((skipped + $(value notExecuted)))
+  failed=$((failed + $(value failed) + $(value error)))
+  # Skipped tests are counted as total minus executed.
+  skipped=$((skipped + $(value total) - $(value executed)))
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 if ((passed == 0 && status == 0)); then
