@@ -25,6 +25,7 @@ internal static class EnvironmentUpstreams
         ["PULL"] = "Pull",
         ["PUSH"] = "Push",
         ["LISTEN"] = "Listen",
+        ["GOOGLE_CREDENTIALS_FILE"] = "GoogleCredentialsFile",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -106,6 +107,7 @@ internal static class EnvironmentUpstreams
                 Pull = group.TryGetValue("Pull", out var pull) ? SettingValues.SplitList(pull) : null,
                 Push = group.TryGetValue("Push", out var push) ? SettingValues.SplitList(push) : null,
                 Listen = group.GetValueOrDefault("Listen"),
+                GoogleCredentialsFile = group.GetValueOrDefault("GoogleCredentialsFile"),
             });
         }
 

@@ -59,6 +59,7 @@ public static class ProxyOptionsLoader
                     Credential = upstream.Credential,
                     CredentialHelper = upstream.CredentialHelper,
                     CredentialHelperServer = upstream.CredentialHelperServer,
+                    GoogleCredentialsFile = upstream.GoogleCredentialsFile,
                 };
             }
         }
@@ -148,6 +149,7 @@ public static class ProxyOptionsLoader
                 Pull = ReadList(child.GetSection("Pull")),
                 Push = ReadList(child.GetSection("Push")),
                 Listen = child["Listen"],
+                GoogleCredentialsFile = child["GoogleCredentialsFile"],
             };
         }
     }

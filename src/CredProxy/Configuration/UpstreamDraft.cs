@@ -27,6 +27,8 @@ internal sealed record UpstreamDraft
 
     public string? CredentialHelperServer { get; init; }
 
+    public string? GoogleCredentialsFile { get; init; }
+
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
 
@@ -56,6 +58,18 @@ internal sealed record UpstreamDraft
         }
 
         var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        if (!string.IsNullOrEmpty(GoogleCredentialsFile))
+        {
+            if (credential is not null)
+            {
+                errors.Add($"{SettingName("GoogleCredentialsFile")}: set either it or a username and password, not both");
+            }
+            else if (readFile(GoogleCredentialsFile) is null)
+            {
+                errors.Add($"{SettingName("GoogleCredentialsFile")}: cannot read '{GoogleCredentialsFile}'");
+            }
+        }
+
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -78,6 +92,7 @@ internal sealed record UpstreamDraft
             Credential = credential,
             CredentialHelper = helperPath,
             CredentialHelperServer = CredentialHelperServer,
+            GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
             SkipTlsVerify = skip,
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,

@@ -22,9 +22,12 @@ public sealed class UpstreamClients : IDisposable
             var sockets = CreateSocketsHandler(upstream.SkipTlsVerify);
             var transport = new HttpMessageInvoker(sockets, disposeHandler: false);
             var tokenTransport = new HttpMessageInvoker(CreateSocketsHandler(upstream.SkipTlsVerify), disposeHandler: true);
-            ICredentialSource credentials = upstream.CredentialHelper is { } helper
-                ? new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger)
-                : new StaticCredentialSource(upstream.Credential);
+            ICredentialSource credentials = upstream switch
+            {
+                { CredentialHelper: { } helper } => new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger),
+                { GoogleCredentialsFile: { } file } => new GoogleCredentialSource(file, logger),
+                _ => new StaticCredentialSource(upstream.Credential),
+            };
             var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, logger);
             var invoker = new HttpMessageInvoker(new AuthHandler(authenticator, logger) { InnerHandler = sockets }, disposeHandler: true);
             _owned.AddRange([transport, tokenTransport, invoker]);
