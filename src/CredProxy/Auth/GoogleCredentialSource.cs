@@ -20,7 +20,7 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
     private readonly SemaphoreSlim _lock = new(1, 1);
     private ITokenAccess? _credential;
 
-    public async ValueTask<RegistryCredential?> GetAsync(CancellationToken cancellationToken)
+    public async ValueTask<RegistryCredential?> GetAsync(Challenge? challenge, CancellationToken cancellationToken)
     {
         try
         {

@@ -26,6 +26,11 @@ internal static class EnvironmentUpstreams
         ["PUSH"] = "Push",
         ["LISTEN"] = "Listen",
         ["GOOGLE_CREDENTIALS_FILE"] = "GoogleCredentialsFile",
+        ["AZURE_TENANT_ID"] = "AzureTenantId",
+        ["AZURE_CLIENT_ID"] = "AzureClientId",
+        ["AZURE_CLIENT_SECRET"] = "AzureClientSecret",
+        ["AZURE_FEDERATED_TOKEN_FILE"] = "AzureFederatedTokenFile",
+        ["AZURE_AUTHORITY_HOST"] = "AzureAuthorityHost",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -108,6 +113,11 @@ internal static class EnvironmentUpstreams
                 Push = group.TryGetValue("Push", out var push) ? SettingValues.SplitList(push) : null,
                 Listen = group.GetValueOrDefault("Listen"),
                 GoogleCredentialsFile = group.GetValueOrDefault("GoogleCredentialsFile"),
+                AzureTenantId = group.GetValueOrDefault("AzureTenantId"),
+                AzureClientId = group.GetValueOrDefault("AzureClientId"),
+                AzureClientSecret = group.GetValueOrDefault("AzureClientSecret"),
+                AzureFederatedTokenFile = group.GetValueOrDefault("AzureFederatedTokenFile"),
+                AzureAuthorityHost = group.GetValueOrDefault("AzureAuthorityHost"),
             });
         }
 

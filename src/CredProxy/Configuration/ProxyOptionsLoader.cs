@@ -60,6 +60,7 @@ public static class ProxyOptionsLoader
                     CredentialHelper = upstream.CredentialHelper,
                     CredentialHelperServer = upstream.CredentialHelperServer,
                     GoogleCredentialsFile = upstream.GoogleCredentialsFile,
+                    Azure = upstream.Azure,
                 };
             }
         }
@@ -150,6 +151,11 @@ public static class ProxyOptionsLoader
                 Push = ReadList(child.GetSection("Push")),
                 Listen = child["Listen"],
                 GoogleCredentialsFile = child["GoogleCredentialsFile"],
+                AzureTenantId = child["AzureTenantId"],
+                AzureClientId = child["AzureClientId"],
+                AzureClientSecret = child["AzureClientSecret"],
+                AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
+                AzureAuthorityHost = child["AzureAuthorityHost"],
             };
         }
     }

@@ -29,6 +29,12 @@ internal sealed record UpstreamDraft
 
     public string? GoogleCredentialsFile { get; init; }
 
+    public string? AzureTenantId { get; init; }
+    public string? AzureClientId { get; init; }
+    public string? AzureClientSecret { get; init; }
+    public string? AzureFederatedTokenFile { get; init; }
+    public string? AzureAuthorityHost { get; init; }
+
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
 
@@ -70,6 +76,7 @@ internal sealed record UpstreamDraft
             }
         }
 
+        var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -93,12 +100,57 @@ internal sealed record UpstreamDraft
             CredentialHelper = helperPath,
             CredentialHelperServer = CredentialHelperServer,
             GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
+            Azure = azure,
             SkipTlsVerify = skip,
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
             Push = push,
             Listen = Listen,
             Source = Source,
+        };
+    }
+
+    private AzureIdentity? BuildAzure(bool hasOtherCredentials, List<string> errors)
+    {
+        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost];
+        if (all.All(string.IsNullOrEmpty))
+        {
+            return null;
+        }
+
+        var start = errors.Count;
+        if (hasOtherCredentials)
+        {
+            errors.Add($"{SettingName("AzureClientId")}: Azure credentials exclude a username/password and Google credentials");
+        }
+
+        foreach (var (value, field) in new[] { (AzureTenantId, "AzureTenantId"), (AzureClientId, "AzureClientId") })
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                errors.Add($"{SettingName(field)}: required for Azure credentials");
+            }
+        }
+
+        if (string.IsNullOrEmpty(AzureClientSecret) == string.IsNullOrEmpty(AzureFederatedTokenFile))
+        {
+            errors.Add($"{SettingName("AzureClientSecret")}: set either it or {SettingName("AzureFederatedTokenFile")}");
+        }
+
+        var authority = AzureIdentity.PublicCloud;
+        if (!string.IsNullOrEmpty(AzureAuthorityHost)
+            && (!Uri.TryCreate(AzureAuthorityHost, UriKind.Absolute, out authority) || authority.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{SettingName("AzureAuthorityHost")}: '{AzureAuthorityHost}' is not an https URL");
+        }
+
+        return errors.Count > start ? null : new AzureIdentity
+        {
+            TenantId = AzureTenantId!,
+            ClientId = AzureClientId!,
+            ClientSecret = string.IsNullOrEmpty(AzureClientSecret) ? null : AzureClientSecret,
+            FederatedTokenFile = string.IsNullOrEmpty(AzureFederatedTokenFile) ? null : AzureFederatedTokenFile,
+            AuthorityHost = authority!,
         };
     }
 

@@ -22,7 +22,10 @@ public sealed record UpstreamOptions
     /// <summary>Google credentials file (service account key or workload identity federation config).</summary>
     public string? GoogleCredentialsFile { get; init; }
 
-    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null;
+    /// <summary>Entra ID application for Azure Container Registry.</summary>
+    public AzureIdentity? Azure { get; init; }
+
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null;
 
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }

@@ -13,7 +13,7 @@ public sealed class UpstreamClients : IDisposable
     private readonly FrozenDictionary<string, HttpMessageInvoker> _invokers;
     private readonly List<IDisposable> _owned = [];
 
-    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ILoggerFactory loggers)
+    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ILoggerFactory loggers, Microsoft.Identity.Client.IMsalHttpClientFactory? msalHttp = null)
     {
         var logger = loggers.CreateLogger("Kaniko.CredProxy.Auth");
         var invokers = new Dictionary<string, HttpMessageInvoker>(StringComparer.OrdinalIgnoreCase);
@@ -26,6 +26,7 @@ public sealed class UpstreamClients : IDisposable
             {
                 { CredentialHelper: { } helper } => new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger),
                 { GoogleCredentialsFile: { } file } => new GoogleCredentialSource(file, logger),
+                { Azure: { } azure } => new AzureCredentialSource(azure, tokenTransport, msalHttp, logger),
                 _ => new StaticCredentialSource(upstream.Credential),
             };
             var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, logger);

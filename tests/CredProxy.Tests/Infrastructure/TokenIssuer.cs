@@ -68,6 +68,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         var issuer = new TokenIssuer(app, key, certificate);
         app.MapGet("/token", issuer.Handle);
         app.MapPost("/google-token", (Delegate)issuer.HandleGoogleAsync);
+        app.MapPost("/oauth2/exchange", (Delegate)issuer.HandleAzureExchangeAsync);
         await app.StartAsync(cancellationToken);
         issuer.Realm = new Uri(app.Urls.First() + "/token");
         return issuer;
@@ -103,6 +104,27 @@ public sealed class TokenIssuer : IAsyncDisposable
 
         var token = Sign(user, access);
         return Results.Json(new Dictionary<string, object> { ["token"] = token, ["expires_in"] = ExpiresInSeconds, ["issued_at"] = DateTimeOffset.UtcNow.ToString("O") });
+    }
+
+    /// <summary>Entra ID access tokens the ACR-style <c>/oauth2/exchange</c> accepts.</summary>
+    public Func<string, bool> AcceptAzureToken { get; set; } = _ => false;
+
+    /// <summary>ACR's exchange: an Entra ID token for a refresh token, the password of the all-zero user.</summary>
+    private async Task<IResult> HandleAzureExchangeAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (form["grant_type"] != "access_token" || !AcceptAzureToken(form["access_token"].ToString()))
+        {
+            return Results.Json(new Dictionary<string, string> { ["error"] = "unauthorized" }, statusCode: 401);
+        }
+
+        var refresh = "acr-refresh-" + Guid.NewGuid().ToString("N");
+        lock (Users)
+        {
+            Users["00000000-0000-0000-0000-000000000000"] = refresh;
+        }
+
+        return Results.Json(new Dictionary<string, string> { ["refresh_token"] = refresh });
     }
 
     /// <summary>OAuth2 JWT-bearer grant as Google's token endpoint does it: verify the RS256 assertion, hand out an access token.</summary>
