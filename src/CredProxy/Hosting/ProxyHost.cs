@@ -63,7 +63,7 @@ public static class ProxyHost
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        logging.AddFilter("Yarp", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         if (options.JsonLogs)
         {
