@@ -31,6 +31,11 @@ internal static class EnvironmentUpstreams
         ["AZURE_CLIENT_SECRET"] = "AzureClientSecret",
         ["AZURE_FEDERATED_TOKEN_FILE"] = "AzureFederatedTokenFile",
         ["AZURE_AUTHORITY_HOST"] = "AzureAuthorityHost",
+        ["AWS_ACCESS_KEY_ID"] = "AwsAccessKeyId",
+        ["AWS_SECRET_ACCESS_KEY"] = "AwsSecretAccessKey",
+        ["AWS_SESSION_TOKEN"] = "AwsSessionToken",
+        ["AWS_REGION"] = "AwsRegion",
+        ["ECR_API_ENDPOINT"] = "EcrApiEndpoint",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -118,6 +123,11 @@ internal static class EnvironmentUpstreams
                 AzureClientSecret = group.GetValueOrDefault("AzureClientSecret"),
                 AzureFederatedTokenFile = group.GetValueOrDefault("AzureFederatedTokenFile"),
                 AzureAuthorityHost = group.GetValueOrDefault("AzureAuthorityHost"),
+                AwsAccessKeyId = group.GetValueOrDefault("AwsAccessKeyId"),
+                AwsSecretAccessKey = group.GetValueOrDefault("AwsSecretAccessKey"),
+                AwsSessionToken = group.GetValueOrDefault("AwsSessionToken"),
+                AwsRegion = group.GetValueOrDefault("AwsRegion"),
+                EcrApiEndpoint = group.GetValueOrDefault("EcrApiEndpoint"),
             });
         }
 

@@ -61,6 +61,7 @@ public static class ProxyOptionsLoader
                     CredentialHelperServer = upstream.CredentialHelperServer,
                     GoogleCredentialsFile = upstream.GoogleCredentialsFile,
                     Azure = upstream.Azure,
+                    Aws = upstream.Aws,
                 };
             }
         }
@@ -156,6 +157,11 @@ public static class ProxyOptionsLoader
                 AzureClientSecret = child["AzureClientSecret"],
                 AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
                 AzureAuthorityHost = child["AzureAuthorityHost"],
+                AwsAccessKeyId = child["AwsAccessKeyId"],
+                AwsSecretAccessKey = child["AwsSecretAccessKey"],
+                AwsSessionToken = child["AwsSessionToken"],
+                AwsRegion = child["AwsRegion"],
+                EcrApiEndpoint = child["EcrApiEndpoint"],
             };
         }
     }

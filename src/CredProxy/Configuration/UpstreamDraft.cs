@@ -35,6 +35,12 @@ internal sealed record UpstreamDraft
     public string? AzureFederatedTokenFile { get; init; }
     public string? AzureAuthorityHost { get; init; }
 
+    public string? AwsAccessKeyId { get; init; }
+    public string? AwsSecretAccessKey { get; init; }
+    public string? AwsSessionToken { get; init; }
+    public string? AwsRegion { get; init; }
+    public string? EcrApiEndpoint { get; init; }
+
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
 
@@ -77,6 +83,7 @@ internal sealed record UpstreamDraft
         }
 
         var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
+        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null, errors);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -101,6 +108,7 @@ internal sealed record UpstreamDraft
             CredentialHelperServer = CredentialHelperServer,
             GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
             Azure = azure,
+            Aws = aws,
             SkipTlsVerify = skip,
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
@@ -151,6 +159,51 @@ internal sealed record UpstreamDraft
             ClientSecret = string.IsNullOrEmpty(AzureClientSecret) ? null : AzureClientSecret,
             FederatedTokenFile = string.IsNullOrEmpty(AzureFederatedTokenFile) ? null : AzureFederatedTokenFile,
             AuthorityHost = authority!,
+        };
+    }
+
+    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors)
+    {
+        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint];
+        if (all.All(string.IsNullOrEmpty))
+        {
+            return null;
+        }
+
+        var start = errors.Count;
+        if (hasOtherCredentials)
+        {
+            errors.Add($"{SettingName("AwsAccessKeyId")}: AWS credentials exclude other credentials");
+        }
+
+        if (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey))
+        {
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS credentials");
+        }
+
+        var region = string.IsNullOrEmpty(AwsRegion) ? AwsIdentity.RegionFromHost(host) : AwsRegion;
+        if (region is null)
+        {
+            errors.Add($"{SettingName("AwsRegion")}: required (the host is not ACCOUNT.dkr.ecr.REGION.amazonaws.com)");
+        }
+
+        Uri? api = null;
+        if (string.IsNullOrEmpty(EcrApiEndpoint))
+        {
+            api = region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com");
+        }
+        else if (!Uri.TryCreate(EcrApiEndpoint, UriKind.Absolute, out api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"{SettingName("EcrApiEndpoint")}: '{EcrApiEndpoint}' is not an http(s) URL");
+        }
+
+        return errors.Count > start || api is null ? null : new AwsIdentity
+        {
+            AccessKeyId = AwsAccessKeyId!,
+            SecretAccessKey = AwsSecretAccessKey!,
+            SessionToken = string.IsNullOrEmpty(AwsSessionToken) ? null : AwsSessionToken,
+            Region = region!,
+            ApiEndpoint = api,
         };
     }
 

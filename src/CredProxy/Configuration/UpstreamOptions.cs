@@ -25,7 +25,10 @@ public sealed record UpstreamOptions
     /// <summary>Entra ID application for Azure Container Registry.</summary>
     public AzureIdentity? Azure { get; init; }
 
-    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null;
+    /// <summary>AWS keys for Amazon ECR.</summary>
+    public AwsIdentity? Aws { get; init; }
+
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null || Aws is not null;
 
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }

@@ -27,6 +27,7 @@ public sealed class UpstreamClients : IDisposable
                 { CredentialHelper: { } helper } => new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger),
                 { GoogleCredentialsFile: { } file } => new GoogleCredentialSource(file, logger),
                 { Azure: { } azure } => new AzureCredentialSource(azure, tokenTransport, msalHttp, logger),
+                { Aws: { } aws } => new EcrCredentialSource(aws, tokenTransport, time, logger),
                 _ => new StaticCredentialSource(upstream.Credential),
             };
             var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, logger);
