@@ -75,7 +75,9 @@ public static class ProxyOptionsLoader
         }
 
         var requireToken = ReadBool(Setting("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), Name("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), true, errors);
-        var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY")?.Trim().ToLowerInvariant();
+        var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY") is { } configuredDefault
+            ? KnownRegistries.NormalizeHost(configuredDefault)
+            : null;
         if (string.IsNullOrEmpty(defaultUpstream))
         {
             defaultUpstream = upstreams.FirstOrDefault(u => u.Source == EnvironmentUpstreams.GitLabSource)?.Host
