@@ -56,7 +56,16 @@ storage: {filesystem: {rootdirectory: $WORK/registry}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$REG_PORT, secret: bench}
 auth: {htpasswd: {realm: bench, path: $WORK/htpasswd}}
 YML
-docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 & PIDS+=($!)
+# A fresh registry (empty storage) before every push: otherwise skopeo's blob-info cache turns later
+# pushes into cross-repository mounts and nothing is uploaded.
+REG_PID=
+fresh_registry() {
+  if [ -n "$REG_PID" ]; then kill "$REG_PID"; wait "$REG_PID" 2>/dev/null || true; rm -rf "$WORK/registry"; fi
+  docker-registry serve "$WORK/registry.yml" >>"$WORK/registry.log" 2>&1 & REG_PID=$!; PIDS+=($REG_PID)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$REG_PORT/v2/" && return; sleep 0.1; done
+  echo "registry did not start" >&2; exit 1
+}
+fresh_registry
 
 BOUND_PORT=$(free_port)
 CREDPROXY_REGISTRY_1_HOST=127.0.0.1:$REG_PORT CREDPROXY_REGISTRY_1_INSECURE=true \
@@ -81,6 +90,7 @@ declare -A TIMES
 for run in $(seq "$RUNS"); do
   for mode in direct proxy; do
     repo="bench/$mode-$run"
+    fresh_registry
     t0=$(now); push "$mode" "$repo"; t1=$(now)
     dir="$WORK/pull-$mode-$run"; mkdir -p "$dir"
     t2=$(now); pull "$mode" "$repo" "$dir"; t3=$(now)

@@ -19,7 +19,7 @@ public sealed class CredentialHelperSource(string helperPath, string serverUrl, 
     private RegistryCredential? _cached;
     private DateTimeOffset _validUntil = DateTimeOffset.MinValue;
 
-    public async ValueTask<RegistryCredential?> GetAsync(CancellationToken cancellationToken)
+    public async ValueTask<RegistryCredential?> GetAsync(Challenge? challenge, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

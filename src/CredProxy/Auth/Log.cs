@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Credential helper {Helper} gave no credentials for {Server}: {Reason}; going on anonymously")]
     public static partial void HelperFailed(ILogger logger, string helper, string server, string reason);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Credential provider {Provider} ({Source}) gave no credentials: {Reason}; going on anonymously")]
+    public static partial void ProviderFailed(ILogger logger, string provider, string source, string reason);
 }

@@ -36,7 +36,7 @@ public sealed class UpstreamAuthenticator(
             case ChallengeScheme.Bearer:
                 return await AddBearerAsync(request, challenge, scopes, forceRefresh, cancellationToken).ConfigureAwait(false);
             case ChallengeScheme.Basic or null:
-                var credential = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
+                var credential = await credentials.GetAsync(null, cancellationToken).ConfigureAwait(false);
                 if (credential is not null)
                 {
                     request.Headers.Authorization = BasicHeader(credential);
@@ -59,7 +59,7 @@ public sealed class UpstreamAuthenticator(
 
         var realm = new Uri(challenge.Realm!);
         var key = $"{upstream.Host}|{challenge.Realm}|{challenge.Service}|{Scope.Describe(scopes)}";
-        var credential = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
+        var credential = await credentials.GetAsync(challenge, cancellationToken).ConfigureAwait(false);
         try
         {
             var token = await cache.GetAsync(

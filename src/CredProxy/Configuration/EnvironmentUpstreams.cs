@@ -25,6 +25,17 @@ internal static class EnvironmentUpstreams
         ["PULL"] = "Pull",
         ["PUSH"] = "Push",
         ["LISTEN"] = "Listen",
+        ["GOOGLE_CREDENTIALS_FILE"] = "GoogleCredentialsFile",
+        ["AZURE_TENANT_ID"] = "AzureTenantId",
+        ["AZURE_CLIENT_ID"] = "AzureClientId",
+        ["AZURE_CLIENT_SECRET"] = "AzureClientSecret",
+        ["AZURE_FEDERATED_TOKEN_FILE"] = "AzureFederatedTokenFile",
+        ["AZURE_AUTHORITY_HOST"] = "AzureAuthorityHost",
+        ["AWS_ACCESS_KEY_ID"] = "AwsAccessKeyId",
+        ["AWS_SECRET_ACCESS_KEY"] = "AwsSecretAccessKey",
+        ["AWS_SESSION_TOKEN"] = "AwsSessionToken",
+        ["AWS_REGION"] = "AwsRegion",
+        ["ECR_API_ENDPOINT"] = "EcrApiEndpoint",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -106,6 +117,17 @@ internal static class EnvironmentUpstreams
                 Pull = group.TryGetValue("Pull", out var pull) ? SettingValues.SplitList(pull) : null,
                 Push = group.TryGetValue("Push", out var push) ? SettingValues.SplitList(push) : null,
                 Listen = group.GetValueOrDefault("Listen"),
+                GoogleCredentialsFile = group.GetValueOrDefault("GoogleCredentialsFile"),
+                AzureTenantId = group.GetValueOrDefault("AzureTenantId"),
+                AzureClientId = group.GetValueOrDefault("AzureClientId"),
+                AzureClientSecret = group.GetValueOrDefault("AzureClientSecret"),
+                AzureFederatedTokenFile = group.GetValueOrDefault("AzureFederatedTokenFile"),
+                AzureAuthorityHost = group.GetValueOrDefault("AzureAuthorityHost"),
+                AwsAccessKeyId = group.GetValueOrDefault("AwsAccessKeyId"),
+                AwsSecretAccessKey = group.GetValueOrDefault("AwsSecretAccessKey"),
+                AwsSessionToken = group.GetValueOrDefault("AwsSessionToken"),
+                AwsRegion = group.GetValueOrDefault("AwsRegion"),
+                EcrApiEndpoint = group.GetValueOrDefault("EcrApiEndpoint"),
             });
         }
 

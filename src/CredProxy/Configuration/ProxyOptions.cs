@@ -28,6 +28,7 @@ public sealed record ProxyOptions
 
     public UpstreamOptions? FindUpstream(string host)
     {
+        host = KnownRegistries.NormalizeHost(host);
         foreach (var upstream in Upstreams)
         {
             if (string.Equals(upstream.Host, host, StringComparison.OrdinalIgnoreCase))

@@ -59,6 +59,9 @@ public static class ProxyOptionsLoader
                     Credential = upstream.Credential,
                     CredentialHelper = upstream.CredentialHelper,
                     CredentialHelperServer = upstream.CredentialHelperServer,
+                    GoogleCredentialsFile = upstream.GoogleCredentialsFile,
+                    Azure = upstream.Azure,
+                    Aws = upstream.Aws,
                 };
             }
         }
@@ -72,7 +75,9 @@ public static class ProxyOptionsLoader
         }
 
         var requireToken = ReadBool(Setting("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), Name("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), true, errors);
-        var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY")?.Trim().ToLowerInvariant();
+        var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY") is { } configuredDefault
+            ? KnownRegistries.NormalizeHost(configuredDefault)
+            : null;
         if (string.IsNullOrEmpty(defaultUpstream))
         {
             defaultUpstream = upstreams.FirstOrDefault(u => u.Source == EnvironmentUpstreams.GitLabSource)?.Host
@@ -148,6 +153,17 @@ public static class ProxyOptionsLoader
                 Pull = ReadList(child.GetSection("Pull")),
                 Push = ReadList(child.GetSection("Push")),
                 Listen = child["Listen"],
+                GoogleCredentialsFile = child["GoogleCredentialsFile"],
+                AzureTenantId = child["AzureTenantId"],
+                AzureClientId = child["AzureClientId"],
+                AzureClientSecret = child["AzureClientSecret"],
+                AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
+                AzureAuthorityHost = child["AzureAuthorityHost"],
+                AwsAccessKeyId = child["AwsAccessKeyId"],
+                AwsSecretAccessKey = child["AwsSecretAccessKey"],
+                AwsSessionToken = child["AwsSessionToken"],
+                AwsRegion = child["AwsRegion"],
+                EcrApiEndpoint = child["EcrApiEndpoint"],
             };
         }
     }

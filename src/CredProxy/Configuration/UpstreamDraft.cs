@@ -27,6 +27,20 @@ internal sealed record UpstreamDraft
 
     public string? CredentialHelperServer { get; init; }
 
+    public string? GoogleCredentialsFile { get; init; }
+
+    public string? AzureTenantId { get; init; }
+    public string? AzureClientId { get; init; }
+    public string? AzureClientSecret { get; init; }
+    public string? AzureFederatedTokenFile { get; init; }
+    public string? AzureAuthorityHost { get; init; }
+
+    public string? AwsAccessKeyId { get; init; }
+    public string? AwsSecretAccessKey { get; init; }
+    public string? AwsSessionToken { get; init; }
+    public string? AwsRegion { get; init; }
+    public string? EcrApiEndpoint { get; init; }
+
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
 
@@ -56,6 +70,20 @@ internal sealed record UpstreamDraft
         }
 
         var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        if (!string.IsNullOrEmpty(GoogleCredentialsFile))
+        {
+            if (credential is not null)
+            {
+                errors.Add($"{SettingName("GoogleCredentialsFile")}: set either it or a username and password, not both");
+            }
+            else if (readFile(GoogleCredentialsFile) is null)
+            {
+                errors.Add($"{SettingName("GoogleCredentialsFile")}: cannot read '{GoogleCredentialsFile}'");
+            }
+        }
+
+        var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
+        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null, errors);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -78,12 +106,104 @@ internal sealed record UpstreamDraft
             Credential = credential,
             CredentialHelper = helperPath,
             CredentialHelperServer = CredentialHelperServer,
+            GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
+            Azure = azure,
+            Aws = aws,
             SkipTlsVerify = skip,
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
             Push = push,
             Listen = Listen,
             Source = Source,
+        };
+    }
+
+    private AzureIdentity? BuildAzure(bool hasOtherCredentials, List<string> errors)
+    {
+        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost];
+        if (all.All(string.IsNullOrEmpty))
+        {
+            return null;
+        }
+
+        var start = errors.Count;
+        if (hasOtherCredentials)
+        {
+            errors.Add($"{SettingName("AzureClientId")}: Azure credentials exclude a username/password and Google credentials");
+        }
+
+        foreach (var (value, field) in new[] { (AzureTenantId, "AzureTenantId"), (AzureClientId, "AzureClientId") })
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                errors.Add($"{SettingName(field)}: required for Azure credentials");
+            }
+        }
+
+        if (string.IsNullOrEmpty(AzureClientSecret) == string.IsNullOrEmpty(AzureFederatedTokenFile))
+        {
+            errors.Add($"{SettingName("AzureClientSecret")}: set either it or {SettingName("AzureFederatedTokenFile")}");
+        }
+
+        var authority = AzureIdentity.PublicCloud;
+        if (!string.IsNullOrEmpty(AzureAuthorityHost)
+            && (!Uri.TryCreate(AzureAuthorityHost, UriKind.Absolute, out authority) || authority.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{SettingName("AzureAuthorityHost")}: '{AzureAuthorityHost}' is not an https URL");
+        }
+
+        return errors.Count > start ? null : new AzureIdentity
+        {
+            TenantId = AzureTenantId!,
+            ClientId = AzureClientId!,
+            ClientSecret = string.IsNullOrEmpty(AzureClientSecret) ? null : AzureClientSecret,
+            FederatedTokenFile = string.IsNullOrEmpty(AzureFederatedTokenFile) ? null : AzureFederatedTokenFile,
+            AuthorityHost = authority!,
+        };
+    }
+
+    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors)
+    {
+        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint];
+        if (all.All(string.IsNullOrEmpty))
+        {
+            return null;
+        }
+
+        var start = errors.Count;
+        if (hasOtherCredentials)
+        {
+            errors.Add($"{SettingName("AwsAccessKeyId")}: AWS credentials exclude other credentials");
+        }
+
+        if (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey))
+        {
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS credentials");
+        }
+
+        var region = string.IsNullOrEmpty(AwsRegion) ? AwsIdentity.RegionFromHost(host) : AwsRegion;
+        if (region is null)
+        {
+            errors.Add($"{SettingName("AwsRegion")}: required (the host is not ACCOUNT.dkr.ecr.REGION.amazonaws.com)");
+        }
+
+        Uri? api = null;
+        if (string.IsNullOrEmpty(EcrApiEndpoint))
+        {
+            api = region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com");
+        }
+        else if (!Uri.TryCreate(EcrApiEndpoint, UriKind.Absolute, out api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"{SettingName("EcrApiEndpoint")}: '{EcrApiEndpoint}' is not an http(s) URL");
+        }
+
+        return errors.Count > start || api is null ? null : new AwsIdentity
+        {
+            AccessKeyId = AwsAccessKeyId!,
+            SecretAccessKey = AwsSecretAccessKey!,
+            SessionToken = string.IsNullOrEmpty(AwsSessionToken) ? null : AwsSessionToken,
+            Region = region!,
+            ApiEndpoint = api,
         };
     }
 

@@ -19,7 +19,16 @@ public sealed record UpstreamOptions
     /// <summary>The server name the helper is asked about (as keyed in the docker config).</summary>
     public string? CredentialHelperServer { get; init; }
 
-    public bool HasCredentials => Credential is not null || CredentialHelper is not null;
+    /// <summary>Google credentials file (service account key or workload identity federation config).</summary>
+    public string? GoogleCredentialsFile { get; init; }
+
+    /// <summary>Entra ID application for Azure Container Registry.</summary>
+    public AzureIdentity? Azure { get; init; }
+
+    /// <summary>AWS keys for Amazon ECR.</summary>
+    public AwsIdentity? Aws { get; init; }
+
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null || Aws is not null;
 
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }

@@ -10,7 +10,8 @@ namespace Kaniko.CredProxy.Hosting;
 /// <summary>Builds the proxy's web application from validated options; tests use it in-process.</summary>
 public static class ProxyHost
 {
-    public static WebApplication Build(ProxyOptions options, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null)
+    /// <param name="services">Test hook: replaces or adds services (e.g. MSAL's HTTP client factory).</param>
+    public static WebApplication Build(ProxyOptions options, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, options);
@@ -31,18 +32,19 @@ public static class ProxyHost
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
-        var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(bindings);
-        services.AddSingleton(time ?? TimeProvider.System);
-        services.AddSingleton<TokenCache>();
-        services.AddSingleton<PushCapability>();
-        services.AddSingleton<UpstreamClients>();
-        services.AddSingleton<RegistryEndpoint>();
-        services.AddSingleton<SessionEndpoint>();
-        services.AddSingleton<HealthEndpoints>();
-        services.AddSingleton<RequestDispatcher>();
-        services.AddHttpForwarder();
+        var registrations = builder.Services;
+        registrations.AddSingleton(options);
+        registrations.AddSingleton(bindings);
+        registrations.AddSingleton(time ?? TimeProvider.System);
+        registrations.AddSingleton<TokenCache>();
+        registrations.AddSingleton<PushCapability>();
+        registrations.AddSingleton<UpstreamClients>();
+        registrations.AddSingleton<RegistryEndpoint>();
+        registrations.AddSingleton<SessionEndpoint>();
+        registrations.AddSingleton<HealthEndpoints>();
+        registrations.AddSingleton<RequestDispatcher>();
+        registrations.AddHttpForwarder();
+        services?.Invoke(registrations);
 
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<RequestDispatcher>();
@@ -61,7 +63,7 @@ public static class ProxyHost
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        logging.AddFilter("Yarp", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         if (options.JsonLogs)
         {

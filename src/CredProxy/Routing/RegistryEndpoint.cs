@@ -41,7 +41,7 @@ public sealed class RegistryEndpoint(
         var upstream = boundUpstream;
         if (upstream is not null)
         {
-            if (raw.NsHost is { } nsHost && nsHost != upstream.Host)
+            if (raw.NsHost is { } nsHost && KnownRegistries.NormalizeHost(nsHost) != upstream.Host)
             {
                 await RefuseAsync(context, StatusCodes.Status403Forbidden, $"this listener serves registry {upstream.Host} only", cancellationToken).ConfigureAwait(false);
                 return;
@@ -70,6 +70,13 @@ public sealed class RegistryEndpoint(
 
         var path = RegistryPath.Parse(raw.Path["/v2/".Length..]);
         var query = request.Query;
+        if (query["from"].Count > 1 || query["mount"].Count > 1 || request.HasFormContentType)
+        {
+            // Registries read mount/from from form bodies too (Go's FormValue): only one, visible source counts.
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "repeated mount/from parameters or a form body", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var decision = AccessPolicy.Decide(upstream, request.Method, path, query["from"].FirstOrDefault(), query.ContainsKey("mount"));
         if (!decision.Allowed)
         {

@@ -13,7 +13,7 @@ public sealed class UpstreamClients : IDisposable
     private readonly FrozenDictionary<string, HttpMessageInvoker> _invokers;
     private readonly List<IDisposable> _owned = [];
 
-    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ILoggerFactory loggers)
+    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ILoggerFactory loggers, Microsoft.Identity.Client.IMsalHttpClientFactory? msalHttp = null)
     {
         var logger = loggers.CreateLogger("Kaniko.CredProxy.Auth");
         var invokers = new Dictionary<string, HttpMessageInvoker>(StringComparer.OrdinalIgnoreCase);
@@ -22,9 +22,14 @@ public sealed class UpstreamClients : IDisposable
             var sockets = CreateSocketsHandler(upstream.SkipTlsVerify);
             var transport = new HttpMessageInvoker(sockets, disposeHandler: false);
             var tokenTransport = new HttpMessageInvoker(CreateSocketsHandler(upstream.SkipTlsVerify), disposeHandler: true);
-            ICredentialSource credentials = upstream.CredentialHelper is { } helper
-                ? new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger)
-                : new StaticCredentialSource(upstream.Credential);
+            ICredentialSource credentials = upstream switch
+            {
+                { CredentialHelper: { } helper } => new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger),
+                { GoogleCredentialsFile: { } file } => new GoogleCredentialSource(file, logger),
+                { Azure: { } azure } => new AzureCredentialSource(azure, tokenTransport, msalHttp, logger),
+                { Aws: { } aws } => new EcrCredentialSource(aws, tokenTransport, time, logger),
+                _ => new StaticCredentialSource(upstream.Credential),
+            };
             var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, logger);
             var invoker = new HttpMessageInvoker(new AuthHandler(authenticator, logger) { InnerHandler = sockets }, disposeHandler: true);
             _owned.AddRange([transport, tokenTransport, invoker]);

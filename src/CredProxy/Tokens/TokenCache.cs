@@ -8,10 +8,19 @@ namespace Kaniko.CredProxy.Tokens;
 /// </summary>
 public sealed class TokenCache(TimeProvider time)
 {
+    private const int _pruneAbove = 512;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<BearerToken>>> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
 
     public async Task<BearerToken> GetAsync(string key, Func<CancellationToken, Task<BearerToken>> fetch, bool forceRefresh, CancellationToken cancellationToken)
     {
+        if (_entries.Count > _pruneAbove)
+        {
+            Prune();
+        }
+
         // At most two rounds: a token fetched in this call is used even if already due for refresh.
         for (var round = 0; ; round++)
         {
@@ -34,6 +43,20 @@ public sealed class TokenCache(TimeProvider time)
 
             forceRefresh = false;
             _entries.TryRemove(new KeyValuePair<string, Lazy<Task<BearerToken>>>(key, entry));
+        }
+    }
+
+    /// <summary>Drops entries whose token is due for refresh or whose fetch failed.</summary>
+    private void Prune()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.IsValueCreated && entry.Value.IsCompleted
+                && (!entry.Value.IsCompletedSuccessfully || entry.Value.Result.RefreshAt <= now))
+            {
+                _entries.TryRemove(new KeyValuePair<string, Lazy<Task<BearerToken>>>(key, entry));
+            }
         }
     }
 

@@ -117,6 +117,9 @@ public sealed class TokenAuthTests(TokenRegistryFixture fixture) : IClassFixture
         {
             using var pull = await proxy.Client.GetAsync("/v2/tok/pinned/tags/list", Ct);
             await HtpasswdProxyTests.AssertDeniedAsync(pull, "token realm host localhost:");
+            using var put = new HttpRequestMessage(HttpMethod.Put, "/v2/tok/pinned/manifests/v1") { Content = new ByteArrayContent(new byte[500_000]) };
+            using var putResponse = await proxy.Client.SendAsync(put, Ct);
+            await HtpasswdProxyTests.AssertDeniedAsync(putResponse, "not pinned");
             Assert.Contains(proxy.Logs.Lines, l => l.Contains("[202]", StringComparison.Ordinal));
             Assert.Equal(before, fixture.Issuer.Requests.Count);
         }

@@ -104,7 +104,10 @@ public sealed class ProviderConfigTests
     [InlineData("registry-1.docker.io")]
     public void Docker_hub_names_map_to_its_api_and_auth_hosts(string host)
     {
-        var hub = Assert.Single(Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = host }, []).Upstreams);
+        var options = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = host, ["CREDPROXY_DEFAULT_REGISTRY"] = host }, []);
+        var hub = Assert.Single(options.Upstreams);
+        Assert.Same(hub, options.FindUpstream("index.docker.io"));
+        Assert.Same(hub, options.DefaultUpstreamOptions);
         Assert.Equal("docker.io", hub.Host);
         Assert.Equal(new Uri("https://registry-1.docker.io"), hub.Endpoint);
         Assert.Equal(["auth.docker.io"], hub.RealmHosts);

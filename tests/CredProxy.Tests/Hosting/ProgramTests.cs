@@ -109,5 +109,39 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Config_file_with_a_bound_listener()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"credproxy-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {"CredProxy": {"RequirePushToken": false, "Upstreams": [
+              {"Host": "127.0.0.1:1", "Insecure": true, "Listen": "127.0.0.1:0", "Push": "team/app, team/app/*"}]}}
+            """, _cts.Token);
+        try
+        {
+            using var process = Process.Start(StartInfo("--config", file, "--listen", "127.0.0.1:0"))!;
+            try
+            {
+                var main = await process.StandardOutput.ReadLineAsync(_cts.Token);
+                var bound = await process.StandardOutput.ReadLineAsync(_cts.Token);
+                Assert.Matches(@"^credproxy listening on http://127\.0\.0\.1:\d+$", main);
+                Assert.Matches(@"^credproxy listening on http://127\.0\.0\.1:\d+ for registry 127\.0\.0\.1:1$", bound);
+            }
+            finally
+            {
+                process.Kill();
+                await process.WaitForExitAsync(_cts.Token);
+            }
+
+            var stderr = await process.StandardError.ReadToEndAsync(_cts.Token);
+            Assert.Contains("push: team/app,team/app/*", stderr, StringComparison.Ordinal);
+            Assert.Contains("Push token requirement is disabled", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Free_port_helper_gives_a_port() => Assert.InRange(RegistryProcess.FreePort(), 1, 65535);
 }

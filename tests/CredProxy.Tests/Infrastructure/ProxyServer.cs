@@ -1,6 +1,7 @@
 using Kaniko.CredProxy.Configuration;
 using Kaniko.CredProxy.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kaniko.CredProxy.Tests.Infrastructure;
@@ -26,10 +27,10 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public WebApplication App => _app;
 
-    public static async Task<ProxyServer> StartAsync(ProxyOptions options, CancellationToken cancellationToken, TimeProvider? time = null)
+    public static async Task<ProxyServer> StartAsync(ProxyOptions options, CancellationToken cancellationToken, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var logs = new CapturedLogs();
-        var app = ProxyHost.Build(options with { Listen = "127.0.0.1:0" }, logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug), time);
+        var app = ProxyHost.Build(options with { Listen = "127.0.0.1:0" }, logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug), time, services);
         await app.StartAsync(cancellationToken);
         return new ProxyServer(app, logs);
     }

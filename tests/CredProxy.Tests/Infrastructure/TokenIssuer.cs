@@ -41,6 +41,14 @@ public sealed class TokenIssuer : IAsyncDisposable
 
     public int ExpiresInSeconds { get; set; } = 300;
 
+    /// <summary>Public key of the Google service account whose JWT assertions <c>/google-token</c> accepts.</summary>
+    public RSA? GoogleServiceAccountKey { get; set; }
+
+    public Uri GoogleTokenUri => new(Realm, "/google-token");
+
+    /// <summary>Access tokens handed out by <c>/google-token</c>; each is also a password of user oauth2accesstoken.</summary>
+    public int GoogleTokensIssued { get; private set; }
+
     public string CertificatePem => _certificate.ExportCertificatePem();
 
     public Uri Realm { get; private set; } = null!;
@@ -59,6 +67,8 @@ public sealed class TokenIssuer : IAsyncDisposable
         var app = builder.Build();
         var issuer = new TokenIssuer(app, key, certificate);
         app.MapGet("/token", issuer.Handle);
+        app.MapPost("/google-token", (Delegate)issuer.HandleGoogleAsync);
+        app.MapPost("/oauth2/exchange", (Delegate)issuer.HandleAzureExchangeAsync);
         await app.StartAsync(cancellationToken);
         issuer.Realm = new Uri(app.Urls.First() + "/token");
         return issuer;
@@ -94,6 +104,54 @@ public sealed class TokenIssuer : IAsyncDisposable
 
         var token = Sign(user, access);
         return Results.Json(new Dictionary<string, object> { ["token"] = token, ["expires_in"] = ExpiresInSeconds, ["issued_at"] = DateTimeOffset.UtcNow.ToString("O") });
+    }
+
+    /// <summary>Entra ID access tokens the ACR-style <c>/oauth2/exchange</c> accepts.</summary>
+    public Func<string, bool> AcceptAzureToken { get; set; } = _ => false;
+
+    /// <summary>ACR's exchange: an Entra ID token for a refresh token, the password of the all-zero user.</summary>
+    private async Task<IResult> HandleAzureExchangeAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (form["grant_type"] != "access_token" || !AcceptAzureToken(form["access_token"].ToString()))
+        {
+            return Results.Json(new Dictionary<string, string> { ["error"] = "unauthorized" }, statusCode: 401);
+        }
+
+        var refresh = "acr-refresh-" + Guid.NewGuid().ToString("N");
+        lock (Users)
+        {
+            Users["00000000-0000-0000-0000-000000000000"] = refresh;
+        }
+
+        return Results.Json(new Dictionary<string, string> { ["refresh_token"] = refresh });
+    }
+
+    /// <summary>OAuth2 JWT-bearer grant as Google's token endpoint does it: verify the RS256 assertion, hand out an access token.</summary>
+    private async Task<IResult> HandleGoogleAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var assertion = form["assertion"].ToString().Split('.');
+        if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" || assertion.Length != 3 || GoogleServiceAccountKey is null
+            || !GoogleServiceAccountKey.VerifyData(Encoding.ASCII.GetBytes(assertion[0] + "." + assertion[1]), FromBase64Url(assertion[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        {
+            return Results.Json(new Dictionary<string, string> { ["error"] = "invalid_grant" }, statusCode: 400);
+        }
+
+        var accessToken = "ya29.test-" + Guid.NewGuid().ToString("N");
+        lock (Users)
+        {
+            Users["oauth2accesstoken"] = accessToken;
+            GoogleTokensIssued++;
+        }
+
+        return Results.Json(new Dictionary<string, object> { ["access_token"] = accessToken, ["expires_in"] = 3600, ["token_type"] = "Bearer" });
+    }
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
     }
 
     private string? Authenticate(string header)

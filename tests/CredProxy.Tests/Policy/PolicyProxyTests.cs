@@ -98,6 +98,23 @@ public sealed class PolicyProxyTests(HtpasswdRegistryFixture fixture) : IClassFi
         Assert.Equal(HttpStatusCode.OK, blob.StatusCode);
     }
 
+    [Fact]
+    public async Task Mount_sources_hidden_in_repeats_or_form_bodies_are_refused()
+    {
+        var (proxy, writer) = await StartAsync();
+        await using var _ = proxy;
+        var digest = "sha256:" + new string('b', 64);
+        using (var repeated = await writer.StartUploadAsync("team/app", Ct, $"mount={digest}&from=base/x&from=private/thing"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, repeated.StatusCode);
+        }
+
+        using var form = writer.Request(HttpMethod.Post, "/v2/team/app/blobs/uploads/?mount=" + digest + "&from=base/x");
+        form.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["mount"] = digest, ["from"] = "private/thing" });
+        using var response = await proxy.Client.SendAsync(form, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("/v2/team/app/../other/manifests/v1")]
     [InlineData("/v2/team%2Fapp/manifests/v1")]

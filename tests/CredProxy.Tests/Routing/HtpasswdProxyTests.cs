@@ -170,6 +170,28 @@ public sealed class HtpasswdProxyTests(HtpasswdRegistryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Refused_requests_with_a_body_or_HEAD_still_get_a_clean_403()
+    {
+        await using var proxy = await StartProxyAsync(password: "wrong-again-Pa55");
+        var token = await ClaimAsync(proxy, Ct);
+        var oci = new OciClient(proxy.Client, null, token);
+        using (var put = oci.Request(HttpMethod.Put, "/v2/body/repo/manifests/v1"))
+        {
+            put.Content = new ByteArrayContent(new byte[1_000_000]);
+            put.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(OciClient.ManifestType);
+            using var response = await proxy.Client.SendAsync(put, Ct);
+            await AssertDeniedAsync(response, "repository:body/repo:pull,push");
+        }
+
+        using var head = await proxy.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v2/body/repo/blobs/sha256:" + new string('a', 64)), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, head.StatusCode);
+
+        // The connection is still usable afterwards.
+        using var ok = await proxy.Client.GetAsync("/v2/", Ct);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
     public async Task Upstream_never_sees_forwarding_or_client_auth_headers()
     {
         // The htpasswd registry would refuse the client's own Authorization; the proxy replaces it.

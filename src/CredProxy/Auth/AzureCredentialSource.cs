@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Kaniko.CredProxy.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Identity.Client;
+
+namespace Kaniko.CredProxy.Auth;
+
+/// <summary>
+/// Azure Container Registry: an Entra ID token for the ACR audience (client secret or workload identity
+/// federation file, through MSAL), exchanged at the registry's <c>/oauth2/exchange</c> (same origin as its
+/// pinned token realm) for an ACR refresh token, used as the password of the all-zero user.
+/// </summary>
+public sealed class AzureCredentialSource : ICredentialSource
+{
+    public const string AcrUser = "00000000-0000-0000-0000-000000000000";
+    private static readonly string[] _scopes = ["https://containerregistry.azure.net/.default"];
+
+    private readonly AzureIdentity _identity;
+    private readonly IConfidentialClientApplication _app;
+    private readonly HttpMessageInvoker _http;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private string? _exchangedFor;
+    private RegistryCredential? _cached;
+
+    public AzureCredentialSource(AzureIdentity identity, HttpMessageInvoker http, IMsalHttpClientFactory? msalHttp, ILogger logger)
+    {
+        _identity = identity;
+        _http = http;
+        _logger = logger;
+        var builder = ConfidentialClientApplicationBuilder.Create(identity.ClientId)
+            .WithAuthority(new Uri(identity.AuthorityHost, identity.TenantId).ToString())
+            .WithInstanceDiscovery(false);
+        builder = identity.ClientSecret is { } secret
+            ? builder.WithClientSecret(secret)
+            : builder.WithClientAssertion(async (CancellationToken ct) => (await File.ReadAllTextAsync(identity.FederatedTokenFile!, ct).ConfigureAwait(false)).Trim());
+        if (msalHttp is not null)
+        {
+            builder = builder.WithHttpClientFactory(msalHttp);
+        }
+
+        _app = builder.Build();
+    }
+
+    public async ValueTask<RegistryCredential?> GetAsync(Challenge? challenge, CancellationToken cancellationToken)
+    {
+        if (challenge?.Realm is null)
+        {
+            Log.ProviderFailed(_logger, "azure", _identity.ClientId, "the registry sent no token realm to exchange at");
+            return null;
+        }
+
+        try
+        {
+            var aad = await _app.AcquireTokenForClient(_scopes).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_exchangedFor != aad.AccessToken || _cached is null)
+                {
+                    _cached = new RegistryCredential(AcrUser, await ExchangeAsync(new Uri(challenge.Realm), challenge.Service, aad.AccessToken, cancellationToken).ConfigureAwait(false));
+                    _exchangedFor = aad.AccessToken;
+                }
+
+                return _cached;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+        catch (MsalException ex)
+        {
+            Log.ProviderFailed(_logger, "azure", _identity.ClientId, $"Entra ID answered {ex.ErrorCode}");
+            return null;
+        }
+        catch (Exception ex) when (ex is TokenException or HttpRequestException or JsonException or IOException)
+        {
+            Log.ProviderFailed(_logger, "azure", _identity.ClientId, ex is TokenException ? ex.Message : ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private async Task<string> ExchangeAsync(Uri realm, string? service, string aadToken, CancellationToken cancellationToken)
+    {
+        var exchange = new Uri(realm, "/oauth2/exchange");
+        using var request = new HttpRequestMessage(HttpMethod.Post, exchange)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "access_token",
+                ["service"] = service ?? realm.Host,
+                ["tenant"] = _identity.TenantId,
+                ["access_token"] = aadToken,
+            }),
+        };
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new TokenException($"ACR exchange at {exchange.Authority} answered {(int)response.StatusCode}");
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var body = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return body.RootElement.TryGetProperty("refresh_token", out var token) && token.GetString() is { Length: > 0 } value
+            ? value
+            : throw new TokenException($"ACR exchange at {exchange.Authority} sent no refresh token");
+    }
+}
