@@ -11,7 +11,9 @@ public static class AccessPolicy
 {
     public static AccessDecision Decide(UpstreamOptions upstream, string method, RegistryPath path, string? mountFrom, bool isMount)
     {
-        if (HttpMethods.IsDelete(method))
+        // Deleting blobs or manifests is never the build's business; cancelling its own upload session is
+        // part of pushing (and needs the push token like any other write).
+        if (HttpMethods.IsDelete(method) && path.Resource != RegistryResource.Upload)
         {
             return AccessDecision.Refuse("DELETE is not allowed through the proxy");
         }
@@ -30,7 +32,7 @@ public static class AccessPolicy
         {
             RegistryResource.Manifest when HttpMethods.IsPut(method) => true,
             RegistryResource.UploadStart when HttpMethods.IsPost(method) => true,
-            RegistryResource.Upload when HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || isRead => true,
+            RegistryResource.Upload when HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method) || isRead => true,
             _ when isRead && path.Resource != RegistryResource.UploadStart => false,
             _ => (bool?)null,
         };
@@ -72,7 +74,7 @@ public static class AccessPolicy
     }
 
     public static bool IsWrite(string method) =>
-        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method);
+        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
 
     private static bool CanPull(UpstreamOptions upstream, string repository) =>
         upstream.Pull.Count == 0 || RepositoryPattern.AnyMatches(upstream.Pull, repository)
