@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Kaniko.Executor.Build;
 using Kaniko.Executor.Build.Run;
 using Kaniko.Executor.Cli;
@@ -22,8 +23,23 @@ public static class Program
         // SECURITY.md promise 2: RUN steps run as the same uid; without this they could read our memory and environ.
         Native.prctl(Native.PrSetDumpable, 0, 0, 0, 0);
 
+        // SIGTERM and SIGINT cancel the build (RUN steps are killed with their whole process tree) and the
+        // executor exits after cleaning up; as PID 1 nothing else would stop it.
+        using var cancellation = new CancellationTokenSource();
+        var exitCode = 0;
+        void Cancel(PosixSignalContext context, int code)
+        {
+            context.Cancel = true;
+            exitCode = code;
+            cancellation.Cancel();
+        }
+
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, 143));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, 130));
         var command = new ExecutorCommand().Build(RunAsync);
-        return await command.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        var result = await command.Parse(args).InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
+        return cancellation.IsCancellationRequested && exitCode != 0 ? exitCode : result;
     }
 
     private static async Task<int> RunAsync(Func<ExecutorOptions> readOptions, CancellationToken cancellationToken)

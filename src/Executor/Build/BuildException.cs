@@ -16,7 +16,7 @@ public sealed class BuildException : Exception
     private static string Format(SourceLocation? location, string instruction, string message)
     {
         var where = location is null ? string.Empty : $"{location.File}:{location.StartLine}: ";
-        var what = instruction.Length > 80 ? instruction[..77] + "..." : instruction;
+        var what = instruction.Length > 80 ? string.Concat(instruction.AsSpan(0, 77), "...") : instruction;
         return $"{where}{what}: {message}";
     }
 }

@@ -25,7 +25,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 
         var platform = options.CustomPlatform is null ? Platform.Host() : Platform.Parse(options.CustomPlatform);
         var planOptions = new PlanOptions { TargetPlatform = new BuildPlatform(platform.Os, platform.Architecture, platform.Variant ?? string.Empty) };
-        var dockerfileText = await File.ReadAllTextAsync(options.DockerfilePath, cancellationToken).ConfigureAwait(false);
+        var dockerfileText = await ReadDockerfileAsync(cancellationToken).ConfigureAwait(false);
         var plan = BuildPlanner.Plan(dockerfileText, options.DockerfilePath, options.BuildArgs, options.Target, planOptions);
         if (options.DryRun)
         {
@@ -142,7 +142,14 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             else
             {
                 Log.BaseImage(logger, stageName, stage.BaseImage);
-                baseImage = await loader.PullAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    baseImage = await loader.PullAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is FormatException or RegistryException or InvalidOperationException)
+                {
+                    throw new BuildException(stage.From.Location, stage.From.Text.Trim(), e.Message, e);
+                }
             }
 
             if (!firstStage)
@@ -211,13 +218,44 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             throw new InvalidOperationException($"stage '{from}' was not kept for COPY --from; this is a bug in the planner");
         }
 
-        var image = await loader.PullAsync(from, cancellationToken).ConfigureAwait(false);
+        StageImage image;
+        try
+        {
+            image = await loader.PullAsync(from, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FormatException or RegistryException)
+        {
+            var stages = string.Join(", ", plan.Stages.Where(s => s.Index < current.Index).Select(s => s.DisplayName));
+            throw new InvalidOperationException(
+                $"--from={from} names no earlier stage (earlier stages: {(stages.Length == 0 ? "none" : stages)}), and as an image it could not be pulled: {e.Message}", e);
+        }
+
         var directory = Path.Combine(workspace.StagesDirectory, "image-" + sources.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         await BaseImageLoader.ExtractAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
         var source = new CopySource($"image {from}", directory, null);
         sources[key] = source;
         return source;
+    }
+
+    /// <summary>Reads the Dockerfile, bounded: a device or a runaway file gives an error, not an endless read.</summary>
+    private async Task<string> ReadDockerfileAsync(CancellationToken cancellationToken)
+    {
+        const int limit = 64 << 20;
+        using var reader = new StreamReader(options.DockerfilePath, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var text = new System.Text.StringBuilder();
+        var buffer = new char[1 << 16];
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > limit)
+            {
+                throw new UsageException($"{options.DockerfilePath} is larger than {limit >> 20} MiB: is --dockerfile the right file?");
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Mistakes that would otherwise show only after the build, or do harm before it.</summary>

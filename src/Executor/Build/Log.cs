@@ -4,6 +4,12 @@ namespace Kaniko.Executor.Build;
 
 internal static partial class Log
 {
+    private const int LongestLoggedText = 400;
+
+    /// <summary>Instructions and commands can be megabytes long; a log line shows their start.</summary>
+    public static string Shorten(string text) =>
+        text.Length <= LongestLoggedText ? text : string.Concat(text.AsSpan(0, LongestLoggedText), $"... ({text.Length} characters)");
+
     [LoggerMessage(100, LogLevel.Information, "[{Stage}] {Number}/{Count} {Instruction}")]
     public static partial void Step(ILogger logger, string stage, int number, int count, string instruction);
 

@@ -1,9 +1,11 @@
 using Kaniko.Executor.Build.Handlers;
 using Kaniko.Executor.Build.Run;
+using Kaniko.Executor.Dockerfile;
 using Kaniko.Executor.Dockerfile.Expansion;
 using Kaniko.Executor.Dockerfile.Instructions;
 using Kaniko.Executor.Image;
 using Kaniko.Executor.Planning;
+using Kaniko.Executor.Registry;
 
 namespace Kaniko.Executor.Build;
 
@@ -24,15 +26,20 @@ public sealed class StageExecutor(StageServices services)
         for (var i = 0; i < count; i++)
         {
             var written = stage.Instructions[i];
-            Log.Step(services.Logger, stage.Name ?? stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), i + 1, count, written.Text.Trim());
-            var instruction = written.Expand(new ShellWordExpander(services.EscapeChar, state.ExpansionVariables()));
+            Log.Step(services.Logger, stage.Name ?? stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), i + 1, count, Log.Shorten(written.Text.Trim()));
             try
             {
+                var instruction = written.Expand(new ShellWordExpander(services.EscapeChar, state.ExpansionVariables()));
                 await ApplyAsync(instruction, state, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+            catch (DockerfileException e) when (e.Location is null)
             {
-                throw new BuildException(written.Location, written.Text.Trim(), e.Message, e);
+                // Expansion and pattern errors know what is wrong, not where: place them at this instruction.
+                throw e.At(written.Location, Log.Shorten(written.Text.Trim()));
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or FormatException or RegistryException)
+            {
+                throw new BuildException(written.Location, Log.Shorten(written.Text.Trim()), e.Message, e);
             }
         }
 
@@ -78,7 +85,7 @@ public sealed class StageExecutor(StageServices services)
         var user = _users.Resolve(state.Config.Config.User, withSupplementaryGroups: true);
         new RootWriter(services.RootFs).CreateDirectories(state.WorkingDirectory, UserResolver.Root);
         var before = services.FolderGuard?.Fingerprint();
-        Log.Running(services.Logger, string.Join(' ', argv));
+        Log.Running(services.Logger, Log.Shorten(string.Join(' ', argv)));
         var exitCode = await services.Launcher.RunAsync(
             new RunRequest(argv, state.RunEnvironment(), state.WorkingDirectory, user.Uid, user.Gid, user.SupplementaryGroups),
             cancellationToken).ConfigureAwait(false);
@@ -150,7 +157,7 @@ public sealed class StageExecutor(StageServices services)
             ? services.Context
             : await services.ResolveCopyFrom(copy.From, cancellationToken).ConfigureAwait(false);
         var handler = new CopyHandler(services.RootFs, services.Ignore, _users);
-        var written = handler.Execute(copy, source, state.WorkingDirectory, services.GlobMatch);
+        var written = await handler.ExecuteAsync(copy, source, state.WorkingDirectory, services.GlobMatch, cancellationToken).ConfigureAwait(false);
         var layer = await services.Snapshotter.TakeSnapshotOfPathsAsync(written, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
         AddLayerOrHistory(state, layer, History(copy));
     }

@@ -161,10 +161,21 @@ public sealed class ExecutorCommand
     private static string StripScheme(string context) =>
         context.StartsWith("dir://", StringComparison.Ordinal) ? context["dir://".Length..] : context;
 
-    private static Uri ParseProxyUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new UsageException($"--registry-proxy: '{text}' is not an http(s) URL, e.g. http://127.0.0.1:5050");
+    private static Uri ParseProxyUrl(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            // The text is not echoed: a mistyped URL may hold a password.
+            throw new UsageException("--registry-proxy: not an http(s) URL; expected e.g. http://127.0.0.1:5050");
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new UsageException("--registry-proxy: remove the user:password@ part; the executor holds no credentials, the proxy adds them");
+        }
+
+        return uri;
+    }
 
     private static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
     {

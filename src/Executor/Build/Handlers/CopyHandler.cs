@@ -9,7 +9,8 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
 {
     private readonly RootWriter _writer = new(rootFs);
 
-    public IReadOnlyCollection<string> Execute(CopyInstruction copy, CopySource source, string workingDirectory, Func<string, string, bool> globMatch)
+    public async Task<IReadOnlyCollection<string>> ExecuteAsync(
+        CopyInstruction copy, CopySource source, string workingDirectory, Func<string, string, bool> globMatch, CancellationToken cancellationToken)
     {
         var owner = copy.Chown is null ? UserResolver.Root : users.Resolve(copy.Chown, withSupplementaryGroups: false);
         var mode = copy.Chmod is null ? (UnixFileMode?)null : ParseMode(copy.Chmod);
@@ -58,6 +59,12 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
         foreach (var match in matches)
         {
             var hostSource = source.Resolve(match, followFinalSymlink: true);
+            if (!Path.Exists(hostSource))
+            {
+                throw new InvalidOperationException(
+                    $"'{match}' is a symbolic link whose target is missing or outside {source.Description}; COPY follows links only within it");
+            }
+
             if (Directory.Exists(hostSource))
             {
                 // A directory's contents are copied, not the directory itself (docker semantics).
@@ -65,6 +72,21 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
                 var created = _writer.CreateDirectories(destination, UserResolver.Root);
                 written.Add(created ?? destination);
                 CopyTree(source, match, hostSource, destination, owner, mode);
+            }
+            else if (copy.IsAdd && IsArchive(hostSource, match))
+            {
+                // ADD unpacks a local archive into the destination directory, as docker does.
+                GuardAgainstIgnored(destination);
+                var created = _writer.CreateDirectories(destination, UserResolver.Root);
+                var hostDestination = rootFs.Resolve(destination, followFinalSymlink: true);
+                var archive = File.OpenRead(hostSource);
+                await using (archive.ConfigureAwait(false))
+                {
+                    await new LayerExtractor().ExtractAsync(
+                        archive, $"ADD {match}", hostDestination, IgnoreList.Create(hostDestination, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+                }
+
+                written.Add(created ?? destination);
             }
             else
             {
@@ -78,6 +100,15 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
 
         return written;
     }
+
+    private static bool IsArchive(string hostSource, string match) =>
+        ArchiveDetector.Detect(hostSource, out var unsupported) switch
+        {
+            ArchiveKind.Tar => true,
+            ArchiveKind.Unsupported => throw new InvalidOperationException(
+                $"ADD {match}: {unsupported} archives are not unpacked yet; unpack it in the context, or COPY it and unpack it in a RUN step"),
+            _ => false,
+        };
 
     private void CopyTree(CopySource source, string relativeRoot, string hostDirectory, string destination, UserIdentity owner, UnixFileMode? mode)
     {

@@ -9,6 +9,8 @@ namespace Kaniko.Executor.Build.Run;
 /// </summary>
 public sealed class RunLauncher(string rootPath)
 {
+    private const int ArgumentListTooLong = 7; // E2BIG
+
     public async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo { UseShellExecute = false };
@@ -43,8 +45,18 @@ public sealed class RunLauncher(string rootPath)
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start)
-            ?? throw new InvalidOperationException("could not start the RUN step's process");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == ArgumentListTooLong)
+        {
+            throw new InvalidOperationException(
+                "the command and its environment (ENV and ARG values) are larger than Linux accepts for one program; shorten them, or move data into a file", e);
+        }
+
+        using var process = started ?? throw new InvalidOperationException("could not start the RUN step's process");
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
