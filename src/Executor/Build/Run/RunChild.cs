@@ -46,6 +46,17 @@ public static class RunChild
             throw new InvalidOperationException("the command is empty");
         }
 
+        // A stop signal (the executor cancelling, or a signal sent to our process group) ends the whole step,
+        // including children that ignore it; they are re-parented to us, so none escapes.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopStep);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopStep);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, StopStep);
+
+        // Outside a static build, .NET loads assemblies on first use; after the chroot they are out of reach,
+        // so everything the rest of this process calls is used once here.
+        Thread.Sleep(0);
+        _ = ChildrenOfThisProcess();
+
         if (root != "/")
         {
             EnterFolderRoot(root);
@@ -77,6 +88,12 @@ public static class RunChild
         return exitCode;
     }
 
+    private static void StopStep(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        EndLeftovers();
+    }
+
     /// <summary>Reaps every child until the command itself exits; returns its exit code the way a shell reports it.</summary>
     private static int WaitFor(int commandPid)
     {
@@ -89,28 +106,50 @@ public static class RunChild
                 return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
             }
 
-            if (pid < 0 && Marshal.GetLastPInvokeError() != Eintr)
+            if (pid < 0)
             {
-                throw new InvalidOperationException($"lost track of the step's process: {Native.LastError()}");
+                var error = Marshal.GetLastPInvokeError();
+                if (error == Echild)
+                {
+                    // A stop signal's handler reaped the command first: the step was killed.
+                    return 128 + 9;
+                }
+
+                if (error != Eintr)
+                {
+                    throw new InvalidOperationException($"lost track of the step's process: {Native.LastError()}");
+                }
             }
         }
     }
 
+    /// <summary>Kills our children until none are left: grandchildren become ours as their parents die.</summary>
     private static void EndLeftovers()
     {
         const int sigkill = 9;
         const int wnohang = 1;
-        foreach (var pid in ChildrenOfThisProcess())
+        for (var round = 0; round < 200; round++)
         {
-            Native.kill(pid, sigkill);
-        }
+            var children = ChildrenOfThisProcess();
+            if (children.Count == 0)
+            {
+                return;
+            }
 
-        while (Native.waitpid(-1, out _, wnohang) > 0)
-        {
+            foreach (var pid in children)
+            {
+                Native.kill(pid, sigkill);
+            }
+
+            while (Native.waitpid(-1, out _, wnohang) > 0)
+            {
+            }
+
+            Thread.Sleep(10);
         }
     }
 
-    private static IEnumerable<int> ChildrenOfThisProcess()
+    private static List<int> ChildrenOfThisProcess()
     {
         if (!Directory.Exists("/proc/self"))
         {
@@ -146,6 +185,7 @@ public static class RunChild
     }
 
     private const int Eintr = 4;
+    private const int Echild = 10;
 
     private static void EnterFolderRoot(string root)
     {
