@@ -237,8 +237,8 @@ public static partial class InstructionFactory
 
     private static VolumeInstruction CreateVolume(SyntaxNode node, SourceLocation location)
     {
-        var paths = AtLeastOne(node, NoFlags(node, "VOLUME"));
-        if (paths.Any(path => path.Trim().Length == 0))
+        var paths = AtLeastOne(node, NoFlags(node, "VOLUME")).Select(path => path.Trim()).ToArray();
+        if (paths.Any(path => path.Length == 0))
         {
             throw new DockerfileException("VOLUME specified can not be an empty string");
         }
@@ -249,14 +249,14 @@ public static partial class InstructionFactory
     private static ShellInstruction CreateShell(SyntaxNode node, SourceLocation location)
     {
         NoFlags(node, "SHELL");
+        if (node.Arguments.Count == 0)
+        {
+            throw new DockerfileException("SHELL requires at least one argument", hint: "use SHELL [\"/bin/sh\", \"-c\"]");
+        }
+
         if (!node.IsJson)
         {
             throw new DockerfileException("SHELL requires the arguments to be in JSON form", hint: "use SHELL [\"/bin/sh\", \"-c\"]");
-        }
-
-        if (node.Arguments.Count == 0)
-        {
-            throw new DockerfileException("SHELL requires at least one argument");
         }
 
         return new ShellInstruction(location, node.Original, node.Arguments);
