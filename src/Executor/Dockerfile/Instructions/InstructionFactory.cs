@@ -67,7 +67,7 @@ public static partial class InstructionFactory
 
     private static string NoFlags(SyntaxNode node, string keyword)
     {
-        new InstructionFlags(keyword).Parse(node.Flags);
+        new InstructionFlags(keyword).Parse(node.Flags, node);
         return keyword;
     }
 
@@ -80,7 +80,7 @@ public static partial class InstructionFactory
     private static FromInstruction CreateFrom(SyntaxNode node, SourceLocation location)
     {
         var flags = new InstructionFlags("FROM").String("platform");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         var args = node.Arguments;
         string? stageName = null;
         if (args.Count == 3 && string.Equals(args[1], "as", StringComparison.OrdinalIgnoreCase))
@@ -106,7 +106,7 @@ public static partial class InstructionFactory
     private static RunInstruction CreateRun(SyntaxNode node, SourceLocation location)
     {
         var flags = new InstructionFlags("RUN").List("mount").String("network").String("security");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         if (node.Arguments.Count == 0 && node.Heredocs.Count == 0)
         {
             throw new DockerfileException("RUN requires at least one argument");
@@ -147,7 +147,7 @@ public static partial class InstructionFactory
             flags.String("from").Boolean("parents");
         }
 
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         if (node.Arguments.Count < 2)
         {
             throw new DockerfileException(
@@ -312,7 +312,7 @@ public static partial class InstructionFactory
 
         var flags = new InstructionFlags("HEALTHCHECK")
             .String("interval").String("timeout").String("start-period").String("start-interval").String("retries");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
 
         if (type != "CMD")
         {

@@ -1,3 +1,5 @@
+using Kaniko.Executor.Dockerfile.Parsing;
+
 namespace Kaniko.Executor.Dockerfile.Instructions;
 
 /// <summary>
@@ -30,13 +32,46 @@ internal sealed class InstructionFlags
 
     public InstructionFlags List(string name) => Declare(name, FlagKind.List);
 
-    public void Parse(IReadOnlyList<string> given)
+    public void Parse(IReadOnlyList<string> given, SyntaxNode node)
     {
         if (given.Count == 0)
         {
             return;
         }
 
+        try
+        {
+            Parse(given);
+        }
+        catch (DockerfileException ex) when (ex.Column is null && ex.Location is null && ColumnOf(ex, node) is int column)
+        {
+            throw new DockerfileException(ex.Problem, null, null, ex.Hint, column);
+        }
+    }
+
+    // Points at the offending flag when the instruction sits on one line (columns of joined lines would mislead).
+    private static int? ColumnOf(DockerfileException error, SyntaxNode node)
+    {
+        if (node.StartLine != node.EndLine)
+        {
+            return null;
+        }
+
+        foreach (var flag in node.Flags)
+        {
+            var name = flag.Length > 2 ? flag[2..].Split('=')[0] : flag;
+            if (error.Problem.EndsWith(": " + name, StringComparison.Ordinal) || error.Problem.Contains($" {name},", StringComparison.Ordinal))
+            {
+                var index = node.Original.IndexOf("--" + name, StringComparison.Ordinal);
+                return index < 0 ? null : index + 1;
+            }
+        }
+
+        return null;
+    }
+
+    private void Parse(IReadOnlyList<string> given)
+    {
         var used = new List<string>(given.Count);
         foreach (var flag in given)
         {
