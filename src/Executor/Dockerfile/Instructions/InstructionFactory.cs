@@ -156,7 +156,7 @@ public static partial class InstructionFactory
         }
 
         var destination = node.Arguments[^1];
-        if (!node.IsJson && HeredocMarker.FromWord(destination) is not null)
+        if (!node.IsJson && HeredocMarker.TryFromWord(destination) is not null)
         {
             throw new DockerfileException($"{keyword} cannot accept a heredoc as a destination");
         }
@@ -172,7 +172,7 @@ public static partial class InstructionFactory
         var inline = new List<Heredoc>();
         foreach (var source in node.Arguments.Take(node.Arguments.Count - 1))
         {
-            var marker = node.IsJson ? null : HeredocMarker.FromWord(source);
+            var marker = node.IsJson ? null : HeredocMarker.TryFromWord(source);
             if (marker is null)
             {
                 sources.Add(source);
