@@ -72,7 +72,7 @@ internal sealed class InstructionFlags
 
     private void Parse(IReadOnlyList<string> given)
     {
-        var used = new List<string>(given.Count);
+        var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var flag in given)
         {
             if (!flag.StartsWith("--", StringComparison.Ordinal))
@@ -97,12 +97,11 @@ internal sealed class InstructionFlags
             }
 
             var kind = _declared[declared].Kind;
-            if (used.Contains(name) && kind != FlagKind.List)
+            if (!used.Add(name) && kind != FlagKind.List)
             {
                 throw new DockerfileException($"duplicate flag specified: {name}");
             }
 
-            used.Add(name);
             _values ??= [];
 
             switch (kind)
