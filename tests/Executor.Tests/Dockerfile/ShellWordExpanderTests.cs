@@ -84,11 +84,11 @@ public sealed class ShellWordExpanderTests
     }
 
     [Fact]
-    public void Heredoc_content_keeps_quotes_and_escapes()
+    public void Heredoc_content_keeps_quotes_and_treats_backslash_as_escape()
     {
-        var expander = new ShellWordExpander('\\', new Dictionary<string, string> { ["NAME"] = "world" });
+        var expander = new ShellWordExpander('`', new Dictionary<string, string> { ["NAME"] = "world" });
 
-        Assert.Equal("echo 'hello world' \"world\" \\n\n", expander.ExpandHeredocContent("echo 'hello $NAME' \"$NAME\" \\n\n"));
+        Assert.Equal("echo 'hello world' \"world\" $NAME n\n", expander.ExpandHeredocContent("echo 'hello $NAME' \"$NAME\" \\$NAME \\n\n"));
     }
 
     [Fact]
