@@ -96,4 +96,37 @@ public sealed class ShellWordExpanderTests
     {
         Assert.Equal("", s_expander.ExpandWord("$file"));
     }
+
+    [Fact]
+    public void Words_without_special_characters_are_left_alone_and_split_on_blanks()
+    {
+        // Property over random words built from characters with no meaning to the lexer.
+        const string Plain = "abcXYZ019_-./:@%+=,é한😀";
+        var random = new Random(42);
+        for (var i = 0; i < 500; i++)
+        {
+            var words = Enumerable.Range(0, random.Next(1, 5))
+                .Select(_ => string.Concat(Enumerable.Range(0, random.Next(1, 8)).Select(_ => Plain.EnumerateRunes().ElementAt(random.Next(Plain.EnumerateRunes().Count())).ToString())))
+                .ToArray();
+            var input = string.Join(random.Next(2) == 0 ? " " : " \t ", words);
+
+            Assert.Equal(input, s_expander.ExpandWord(input));
+            Assert.Equal(words, s_expander.ExpandWords(input));
+        }
+    }
+
+    [Fact]
+    public void Single_quoting_any_text_without_quotes_protects_it()
+    {
+        var random = new Random(7);
+        const string Alphabet = "ab $\\{}\"`:-+?#%/*[]\t";
+        for (var i = 0; i < 500; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 12)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+
+            Assert.Equal(text, s_expander.ExpandWord("'" + text + "'"));
+            // As in BuildKit, an empty quoted word produces no word at all.
+            Assert.Equal(text.Length == 0 ? [] : [text], s_expander.ExpandWords("'" + text + "'"));
+        }
+    }
 }
