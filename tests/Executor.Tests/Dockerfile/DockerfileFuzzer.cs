@@ -27,7 +27,8 @@ public sealed class DockerfileFuzzer
         "\"", "'", "[", "]", "[\"a\", \"b\"]", "[]", "[1]", "{", "}", "$", "${", "${A", "${A}", "$A", "${A:-x}", "${A:+y}",
         "${A?err}", "${A:?}", "${A#*/}", "${A##*/}", "${A%.*}", "${A%%.*}", "${A/a/b}", "${A//a/$0}", "${A/[/x}", "${A#\\}",
         "--from=", "--from=0", "--from=a", "--from=9", "--chown=1:1", "--chmod=755", "--link", "--link=maybe", "--parents",
-        "--exclude=*.md", "--checksum=sha256:0", "--keep-git-dir", "--mount=type=bind,from=a", "--mount=from=1",
+        "--exclude=*.md", "--checksum=sha256:0", "--keep-git-dir", "--mount=type=bind,from=a", "--mount=from=1", "--mount=type=secret", "--mount=\"type=cache,target=/a,b\"",
+        "--mount=type=tmpfs,target=/t,size=1x", "--mount=type=cache,target=/c,mode=0999,sharing=x",
         "--network=none", "--security=insecure", "--platform=$BUILDPLATFORM", "--interval=5s", "--timeout=1ns",
         "--start-period=-1s", "--retries=99999999999", "--", "<<EOF", "<<-EOF", "<<'EOF'", "<<\"E\"OF", "3<<X", "EOF\n",
         "\tEOF\n", "AS", "as", "a", "b", "stage", "alpine", "scratch", "NONE", "CMD", "=", "a=b", "=b", "a=", "\u00e9", "한국어",
@@ -112,7 +113,13 @@ public sealed class DockerfileFuzzer
             var expander = new ShellWordExpander(parsed.EscapeChar, s_environment);
             foreach (var node in parsed.Nodes)
             {
-                Swallow(() => InstructionFactory.Create(node, "Dockerfile").Expand(expander));
+                Swallow(() =>
+                {
+                    if (InstructionFactory.Create(node, "Dockerfile").Expand(expander) is RunInstruction run)
+                    {
+                        run.ParseMounts();
+                    }
+                });
             }
         });
         Swallow(() => new ShellWordExpander('\\', s_environment).ExpandWords(input));
