@@ -70,6 +70,7 @@ public sealed class RunMountTests
     [InlineData("type=secret", "secret mount needs an id or a target")]
     [InlineData("type=secret,id=a,from=b", "secret mount should not have a from")]
     [InlineData("type=tmpfs,target=/t,size=lots", "invalid size")]
+    [InlineData("type=tmpfs,target=/t,size=79228162514264337593543950335p", "invalid size")]
     [InlineData("type=tmpfs,target=/t,from=x", "tmpfs mount can't have a source or from")]
     [InlineData("type=bind,target", "invalid field 'target' must be a key=value pair")]
     [InlineData("\"target=/x", "unterminated quote")]

@@ -228,7 +228,9 @@ public sealed record RunMount(
             _ => 0L,
         };
 
-        if (multiplier == 0 || !decimal.TryParse(trimmed[..unitStart], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number * multiplier > long.MaxValue)
+        if (multiplier == 0 ||
+            !decimal.TryParse(trimmed[..unitStart], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) ||
+            number > long.MaxValue / multiplier)
         {
             throw new DockerfileException($"invalid size \"{text}\" in \"{mount}\"", hint: "use a size such as 64m");
         }
