@@ -33,6 +33,7 @@ public sealed class DockerfileFuzzer
         "--start-period=-1s", "--retries=99999999999", "--", "<<EOF", "<<-EOF", "<<'EOF'", "<<\"E\"OF", "3<<X", "EOF\n",
         "\tEOF\n", "AS", "as", "a", "b", "stage", "alpine", "scratch", "NONE", "CMD", "=", "a=b", "=b", "a=", "\u00e9", "한국어",
         "\U0001F600", "\0", "\u0085", "\u00a0", "\u2028", "\ud800", "**", "*", "?", "!", "/", "./", "..", "0", "-1",
+        "!a[/]b\n", "!**/keep\n", "[^a-]\n", "[]x]\n", "a/**/b\n", "\\[\n", "!\n", "#c\n",
     ];
 
     private static readonly string[] s_seeds =
@@ -127,11 +128,14 @@ public sealed class DockerfileFuzzer
         Swallow(() => new ShellWordExpander('\\', s_environment).ExpandHeredocContent(input));
         Swallow(() =>
         {
+            // The input's own lines double as paths, so patterns meet paths shaped like them.
             var matcher = DockerIgnoreMatcher.Parse(input);
-            foreach (var path in new[] { "a", "a/b", input.Length > 20 ? input[..20] : input, "node_modules/x" })
+            var paths = input.Split('\n').Take(8).Select(line => line.Trim('!', ' ')).Concat(["a", "a/b", "a/b/c", "node_modules/x"]);
+            foreach (var path in paths)
             {
                 matcher.IsExcluded(path);
                 matcher.CanSkipDirectory(path);
+                matcher.MayContainIncludedPaths(path);
             }
         });
 
