@@ -72,7 +72,8 @@ internal sealed class InstructionFlags
 
     private void Parse(IReadOnlyList<string> given)
     {
-        var used = new HashSet<string>(StringComparer.Ordinal);
+        // Few flags per line is the norm; a set only pays off for long flag lists.
+        var used = given.Count > 8 ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var flag in given)
         {
             if (!flag.StartsWith("--", StringComparison.Ordinal))
@@ -90,14 +91,9 @@ internal sealed class InstructionFlags
             var name = equals < 0 ? body : body[..equals];
             var value = equals < 0 ? null : body[(equals + 1)..];
 
-            var declared = _declared.FindIndex(entry => entry.Name == name);
-            if (declared < 0)
-            {
-                throw new DockerfileException($"unknown flag: {name}", hint: Suggest(name));
-            }
-
-            var kind = _declared[declared].Kind;
-            if (!used.Add(name) && kind != FlagKind.List)
+            var kind = KindOf(name) ?? throw new DockerfileException($"unknown flag: {name}", hint: Suggest(name));
+            var seen = used is null ? GetString(name) is not null : !used.Add(name);
+            if (seen && kind != FlagKind.List)
             {
                 throw new DockerfileException($"duplicate flag specified: {name}");
             }
@@ -129,14 +125,55 @@ internal sealed class InstructionFlags
 
     public string? GetString(string name)
     {
-        var index = _values?.FindLastIndex(entry => entry.Name == name) ?? -1;
-        return index < 0 ? null : _values![index].Value;
+        if (_values is null)
+        {
+            return null;
+        }
+
+        for (var i = _values.Count - 1; i >= 0; i--)
+        {
+            if (_values[i].Name == name)
+            {
+                return _values[i].Value;
+            }
+        }
+
+        return null;
     }
 
     public bool GetBoolean(string name) => GetString(name) == "true";
 
-    public IReadOnlyList<string> GetList(string name) =>
-        _values is null ? [] : _values.Where(entry => entry.Name == name).Select(entry => entry.Value).ToArray();
+    public IReadOnlyList<string> GetList(string name)
+    {
+        if (_values is null)
+        {
+            return [];
+        }
+
+        List<string>? values = null;
+        foreach (var (entryName, value) in _values)
+        {
+            if (entryName == name)
+            {
+                (values ??= []).Add(value);
+            }
+        }
+
+        return values is null ? [] : values;
+    }
+
+    private FlagKind? KindOf(string name)
+    {
+        foreach (var (declaredName, kind) in _declared)
+        {
+            if (declaredName == name)
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
 
     private InstructionFlags Declare(string name, FlagKind kind)
     {
