@@ -195,6 +195,26 @@ public sealed class RegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stalled_upload_is_aborted_retried_and_reported()
+    {
+        var ct = _timeout.Token;
+        using var client = new RegistryClient(Options with { StallTimeout = TimeSpan.FromMilliseconds(300) });
+        var bytes = new byte[50_000];
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(bytes), bytes.Length);
+        var reference = Ref("stall/app:1");
+        var opened = 0;
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.PushBlobAsync(reference, blob, () =>
+        {
+            Interlocked.Increment(ref opened);
+            return new HangingStream(bytes[..20_000]);
+        }, ct));
+        Assert.True(e.IsTransient);
+        Assert.Contains("stalled", e.Message, StringComparison.Ordinal);
+        Assert.Contains("gave up after 2 attempts", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, opened);
+    }
+
+    [Fact]
     public async Task Push_permission_check_opens_and_cancels_an_upload()
     {
         var ct = _timeout.Token;
