@@ -97,6 +97,25 @@ public sealed class RegistryFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Docker_hub_images_go_to_the_proxy_with_ns_docker_io()
+    {
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.NotFound));
+        var options = Options() with { RegistryProxy = new Uri("http://127.0.0.1:9/prefix/") };
+        using var client = new RegistryClient(options, null, stub);
+        Assert.Null(await client.TryGetManifestAsync(ImageReference.Parse("busybox"), _timeout.Token));
+        Assert.Equal("http://127.0.0.1:9/prefix/v2/library/busybox/manifests/latest?ns=docker.io", stub.Requests.Single().RequestUri!.ToString());
+    }
+
+    [Fact]
+    public async Task Docker_hub_images_go_to_registry_1_without_a_proxy()
+    {
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.NotFound));
+        using var client = new RegistryClient(Options(), null, stub);
+        Assert.Null(await client.TryGetManifestAsync(ImageReference.Parse("user/app:2"), _timeout.Token));
+        Assert.Equal("https://registry-1.docker.io/v2/user/app/manifests/2", stub.Requests.Single().RequestUri!.ToString());
+    }
+
+    [Fact]
     public async Task A_registry_that_does_not_answer_times_out()
     {
         var stub = new StubHandler(async (_, _) =>
