@@ -36,7 +36,8 @@ public sealed partial class RegistryClient
         }
 
         var identifier = reference.Tag ?? digest.ToString();
-        var operation = $"push manifest {digest} as {reference.RepositoryName}:{identifier}";
+        var target = $"{reference.RepositoryName}{(reference.Tag is null ? "@" : ":")}{identifier}";
+        var operation = $"push manifest {digest} as {target}";
         try
         {
             await RetryAsync(
@@ -73,7 +74,7 @@ public sealed partial class RegistryClient
             Log.ImmutableTagIgnored(_logger, reference.ToString(), e.Message);
         }
 
-        Log.ManifestPushed(_logger, digest.ToString(), $"{reference.RepositoryName}:{identifier}");
+        Log.ManifestPushed(_logger, digest.ToString(), target);
         return digest;
     }
 
