@@ -137,5 +137,15 @@ public sealed class RegistryTlsTests : IAsyncLifetime
         var image = TestImage.Create();
         await RegistryClientTests.PushAsync(lenient, reference, image, _timeout.Token);
         Assert.Equal(image.Digest, (await lenient.ResolveImageAsync(reference, Platform.Parse("linux/amd64"), _timeout.Token)).Reference.Digest);
+
+        var other = new HashSet<string> { "other.example.com:5000" };
+        using (var elsewhere = new RegistryClient(new RegistryClientOptions { Retries = 0, SkipTlsVerifyRegistries = other }))
+        {
+            await Assert.ThrowsAsync<RegistryException>(() => elsewhere.GetManifestAsync(reference, _timeout.Token));
+        }
+
+        var listedHosts = new HashSet<string> { _registry.Host };
+        using var listed = new RegistryClient(new RegistryClientOptions { Retries = 0, SkipTlsVerifyRegistries = listedHosts });
+        Assert.Equal(image.Digest, (await listed.GetManifestAsync(reference, _timeout.Token)).Digest);
     }
 }
