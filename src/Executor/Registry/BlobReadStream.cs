@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Kaniko.Executor.Registry;
 
 /// <summary>
-/// A blob's bytes as they arrive, hashed and counted on the way. Reading past the descriptor's size or
-/// ending with another digest throws a <see cref="RegistryException"/> naming the blob and the reference.
+/// A blob's bytes as they arrive, hashed and counted on the way. The read that brings the last byte (or the
+/// end of the stream) checks size and digest: reading past the descriptor's size or ending with another digest throws a <see cref="RegistryException"/> naming the blob and the reference.
 /// A broken or stalled connection is resumed from the current offset (with a Range request) a few times.
 /// </summary>
 internal sealed class BlobReadStream : Stream
@@ -126,6 +126,12 @@ internal sealed class BlobReadStream : Stream
 
             _hasher.AppendData(buffer.Span[..n]);
             _position += n;
+            if (_position == _blob.Size)
+            {
+                // Check as soon as the last byte arrives: a reader that stops at the size still gets the verdict.
+                Verify();
+            }
+
             return n;
         }
     }

@@ -157,6 +157,31 @@ public sealed class RegistryFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resumed_download_skips_what_it_has_when_the_registry_ignores_ranges()
+    {
+        var content = new byte[100_000];
+        Random.Shared.NextBytes(content);
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(content), content.Length);
+        var stub = new StubHandler((_, n) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(n == 0 ? new HangingStream(content[..30_000]) : new MemoryStream(content)),
+        });
+        var options = Options() with { StallTimeout = TimeSpan.FromMilliseconds(200) };
+        using var client = new RegistryClient(options, null, stub);
+        await using var stream = await client.OpenBlobAsync(_reference, blob, _timeout.Token);
+        var copy = new byte[content.Length];
+        var read = 0;
+        int n;
+        while ((n = stream.Read(copy, read, Math.Min(7000, copy.Length - read))) > 0)
+        {
+            read += n;
+        }
+
+        Assert.Equal(content, copy);
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
+    [Fact]
     public async Task A_truncated_blob_names_blob_and_reference()
     {
         var content = new byte[1000];
