@@ -11,6 +11,7 @@ namespace Kaniko.Bench.Parser;
 /// bench generate &lt;megabytes&gt; &lt;file&gt;   writes a realistic multi-stage Dockerfile of that size
 /// bench parse &lt;file&gt;                    times parsing it (text to syntax nodes); prints CPU time and peak RSS
 /// bench plan &lt;file&gt;                     the same for the whole front end (parse, typed instructions, stage plan)
+/// bench shapes                         extreme single-instruction shapes, to spot anything non-linear
 /// bench fuzz &lt;count&gt; [seed]             long fuzz run: only DockerfileException may escape
 /// </summary>
 public static class Program
@@ -26,10 +27,12 @@ public static class Program
                 return Parse(args[1]);
             case "plan" when args.Length == 2:
                 return Plan(args[1]);
+            case "shapes":
+                return Shapes();
             case "fuzz" when args.Length >= 2:
                 return Fuzz(int.Parse(args[1], CultureInfo.InvariantCulture), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1);
             default:
-                Console.Error.WriteLine("usage: bench generate <megabytes> <file> | parse <file> | plan <file> | fuzz <count> [seed]");
+                Console.Error.WriteLine("usage: bench generate <megabytes> <file> | parse <file> | plan <file> | shapes | fuzz <count> [seed]");
                 return 2;
         }
     }
@@ -120,6 +123,57 @@ public static class Program
         var live = GC.GetTotalMemory(forceFullCollection: true) / 1024.0 / 1024.0;
         GC.KeepAlive(result);
         return $"{clock.Elapsed.TotalMilliseconds:F0} ms wall, {cpu.TotalMilliseconds:F0} ms CPU, {allocated:F0} MB allocated, {live:F0} MB live, peak RSS {PeakMegabytes():F0} MB";
+    }
+
+    private static int Shapes()
+    {
+        (string Name, string Text)[] shapes =
+        [
+            ("one RUN, 400k continuation lines", "FROM a\nRUN " + Repeat("echo hello world \\\n", 400_000) + "done\n"),
+            ("ENV with 300k pairs", "FROM a\nENV " + Repeat("key=\"some value\" ", 300_000) + "\n"),
+            ("8 MB heredoc", "FROM a\nRUN <<EOF\n" + Repeat("echo some heredoc line here\n", 300_000) + "EOF\n"),
+            ("JSON nested 1M deep", "FROM a\nCMD [" + Repeat("[", 1_000_000) + "\n"),
+            ("JSON array of 500k strings", "FROM a\nCMD [" + Repeat("\"abcdefghij\",", 500_000) + "\"x\"]\n"),
+            ("RUN with 200k --mount flags", "FROM a\nRUN " + Repeat("--mount=type=tmpfs,target=/t ", 200_000) + "true\n"),
+            ("COPY with 300k sources", "FROM a\nCOPY " + Repeat("src/file.txt ", 300_000) + "/dst/\n"),
+            ("100k heredocs on one line", "FROM a\nRUN " + Repeat("<<E ", 100_000) + "\n" + Repeat("x\nE\n", 100_000)),
+            ("200k chained stages", "FROM alpine AS s0\n" + string.Concat(Enumerable.Range(1, 200_000).Select(i => $"FROM s{i - 1} AS s{i}\n"))),
+            ("2 MB unknown keyword", Repeat("X", 2_000_000) + " a\n"),
+            ("2 MB quoted global ARG", "ARG A=\"" + Repeat("x ", 1_000_000) + "\"\nFROM a\n"),
+        ];
+
+        Warmup("FROM a\nRUN x\n");
+        foreach (var (name, text) in shapes)
+        {
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            string outcome;
+            try
+            {
+                outcome = $"{BuildPlanner.Plan(text, "Dockerfile", new Dictionary<string, string>(), null).Stages.Count} stages";
+            }
+            catch (Kaniko.Executor.Dockerfile.DockerfileException ex)
+            {
+                outcome = "rejected: " + ex.Problem[..Math.Min(50, ex.Problem.Length)];
+            }
+
+            process.Refresh();
+            cpu = process.TotalProcessorTime - cpu;
+            Console.WriteLine($"{name,-34} {text.Length / 1024.0 / 1024.0,5:F1} MB {cpu.TotalMilliseconds,7:F0} ms CPU  {outcome}");
+        }
+
+        return 0;
+    }
+
+    private static string Repeat(string text, int count)
+    {
+        var builder = new StringBuilder(text.Length * count);
+        for (var i = 0; i < count; i++)
+        {
+            builder.Append(text);
+        }
+
+        return builder.ToString();
     }
 
     private static int Fuzz(int count, int seed)

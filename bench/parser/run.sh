@@ -22,6 +22,9 @@ for file in large small; do
   "${bench[@]}" plan "$work/$file.Dockerfile"
 done
 
+echo "== extreme shapes"
+"${bench[@]}" shapes
+
 if [[ -n "${FUZZ:-}" ]]; then
   "${bench[@]}" fuzz "$FUZZ" "${FUZZ_SEED:-1}"
 fi

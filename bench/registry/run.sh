@@ -3,7 +3,8 @@
 # `skopeo copy`, against the same kind of local docker-registry, several runs; prints each timing,
 # the medians, the ratio ours/skopeo (target <= 1.1) and peak memory (ours: target < 150 MB).
 #
-# Usage: bench/registry/run.sh [--size-mb N] [--layers N] [--runs N] [--work DIR]
+# Usage: bench/registry/run.sh [--size-mb N] [--layers N] [--runs N] [--work DIR] [--aot]
+#   --aot: time a NativeAOT build of our side (as the executor ships) instead of `dotnet registry-bench.dll`.
 # Needs: dotnet, docker-registry, skopeo, curl, /usr/bin/time (scripts/testbed/install.sh installs them).
 # Every push goes to a fresh registry (no blob is already there for either tool); pulls read what was pushed.
 set -euo pipefail
@@ -13,13 +14,15 @@ size_mb=1024
 layers=4
 runs=3
 work=
+aot=false
 while (($#)); do
   case $1 in
     --size-mb) size_mb=$2; shift 2 ;;
     --layers) layers=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --aot) aot=true; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -76,9 +79,15 @@ timed() {
   echo "$name $seconds $rss" | tee -a "$work/results"
 }
 
-echo "building the bench (Release)..." >&2
-dotnet build -c Release "$repo/bench/registry" -v q --nologo >/dev/null
-bench=(dotnet "$repo/bench/registry/bin/Release/net10.0/registry-bench.dll")
+if $aot; then
+  echo "publishing the bench (NativeAOT)..." >&2
+  dotnet publish -c Release -r linux-x64 -p:PublishAot=true -p:InvariantGlobalization=true "$repo/bench/registry" -o "$work/aot" -v q --nologo >/dev/null
+  bench=("$work/aot/registry-bench")
+else
+  echo "building the bench (Release)..." >&2
+  dotnet build -c Release "$repo/bench/registry" -v q --nologo >/dev/null
+  bench=(dotnet "$repo/bench/registry/bin/Release/net10.0/registry-bench.dll")
+fi
 
 echo "generating a ${size_mb} MiB image in $layers layers..." >&2
 "${bench[@]}" gen "$work/layout" "$size_mb" "$layers" >/dev/null

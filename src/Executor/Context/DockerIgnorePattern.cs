@@ -94,11 +94,19 @@ public sealed class DockerIgnorePattern
     /// <summary>Whether one path component matches the pattern component at the same depth.</summary>
     internal bool ComponentMatches(int index, string component)
     {
-        var regex = _componentRegexes[index] ??= new Regex(
-            "^" + Translate(Components[index], out _) + @"\z",
-            RegexOptions.CultureInvariant | RegexOptions.Singleline,
-            s_matchTimeout);
-        return regex.IsMatch(component);
+        try
+        {
+            var regex = _componentRegexes[index] ??= new Regex(
+                "^" + Translate(Components[index], out _) + @"\z",
+                RegexOptions.CultureInvariant | RegexOptions.Singleline,
+                s_matchTimeout);
+            return regex.IsMatch(component);
+        }
+        catch (Exception ex) when (ex is ArgumentException or RegexMatchTimeoutException)
+        {
+            // A class spanning a '/' (e.g. "a[/]b") has no per-component form; assume it may match.
+            return true;
+        }
     }
 
     private bool MatchesSuffix(string path)

@@ -51,8 +51,11 @@ public sealed record BuildPlan(
         return PredefinedArgs.IsPlatformArg(name) ? PredefinedArgs.DefaultValue(name, BuildArgs, Platforms) : null;
     }
 
-    /// <summary>Stages in build order that the target needs (dependencies before dependents).</summary>
-    public IReadOnlyList<Stage> NeededStages => Stages.Where(stage => stage.IsNeeded).ToArray();
+    /// <summary>
+    /// The stages the target needs, in an order to build them: each after the stages it builds on
+    /// or copies from (which may come later in the Dockerfile), otherwise in Dockerfile order.
+    /// </summary>
+    public IReadOnlyList<Stage> NeededStages => StageGraph.BuildOrder(Stages, Stages.Where(stage => stage.IsNeeded).Select(stage => stage.Index));
 }
 
 /// <summary>

@@ -14,6 +14,8 @@ public static class PlanPrinter
             .Append(", platform ").Append(plan.Platforms.Target)
             .Append('\n');
 
+        output.Append("Build order: ").Append(string.Join(", ", plan.NeededStages.Select(Describe))).Append('\n');
+
         if (plan.GlobalArgs.Count > 0)
         {
             output.Append("Global ARGs:\n");

@@ -72,4 +72,47 @@ internal static class StageGraph
             }
         }
     }
+
+    /// <summary>
+    /// The given stages ordered so that every stage comes after the stages it depends on
+    /// (a COPY --from may name a later stage); otherwise in Dockerfile order. Assumes no cycles.
+    /// </summary>
+    public static IReadOnlyList<Stage> BuildOrder(IReadOnlyList<Stage> stages, IEnumerable<int> included)
+    {
+        var members = new HashSet<int>(included);
+        var waitingOn = new Dictionary<int, int>();
+        var dependents = new Dictionary<int, List<int>>();
+        foreach (var index in members)
+        {
+            var dependencies = stages[index].DependsOn.Where(members.Contains).ToArray();
+            waitingOn[index] = dependencies.Length;
+            foreach (var dependency in dependencies)
+            {
+                if (!dependents.TryGetValue(dependency, out var list))
+                {
+                    dependents[dependency] = list = [];
+                }
+
+                list.Add(index);
+            }
+        }
+
+        var ready = new SortedSet<int>(members.Where(index => waitingOn[index] == 0));
+        var order = new List<Stage>(members.Count);
+        while (ready.Count > 0)
+        {
+            var next = ready.Min;
+            ready.Remove(next);
+            order.Add(stages[next]);
+            foreach (var dependent in dependents.GetValueOrDefault(next) ?? [])
+            {
+                if (--waitingOn[dependent] == 0)
+                {
+                    ready.Add(dependent);
+                }
+            }
+        }
+
+        return order;
+    }
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Kaniko.Executor.Registry;
 
 /// <summary>
-/// A blob's bytes as they arrive, hashed and counted on the way. Reading past the descriptor's size or
-/// ending with another digest throws a <see cref="RegistryException"/> naming the blob and the reference.
+/// A blob's bytes as they arrive, hashed and counted on the way. The read that brings the last byte (or the
+/// end of the stream) checks size and digest: reading past the descriptor's size or ending with another digest throws a <see cref="RegistryException"/> naming the blob and the reference.
 /// A broken or stalled connection is resumed from the current offset (with a Range request) a few times.
 /// </summary>
 internal sealed class BlobReadStream : Stream
@@ -68,10 +68,17 @@ internal sealed class BlobReadStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        var rented = new byte[buffer.Length];
-        var n = Read(rented, 0, rented.Length);
-        rented.AsSpan(0, n).CopyTo(buffer);
-        return n;
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var n = Read(rented, 0, buffer.Length);
+            rented.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -119,6 +126,12 @@ internal sealed class BlobReadStream : Stream
 
             _hasher.AppendData(buffer.Span[..n]);
             _position += n;
+            if (_position == _blob.Size)
+            {
+                // Check as soon as the last byte arrives: a reader that stops at the size still gets the verdict.
+                Verify();
+            }
+
             return n;
         }
     }

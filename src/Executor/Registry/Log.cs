@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(3110, LogLevel.Information, "Resolved {Reference} for {Platform} to {Digest}")]
     public static partial void Resolved(ILogger logger, string reference, string platform, string digest);
+
+    [LoggerMessage(3111, LogLevel.Information, "{Registry} refused a single-request upload (HTTP {Status}); uploading with PATCH then PUT")]
+    public static partial void PatchUpload(ILogger logger, string registry, int status);
 }

@@ -15,6 +15,19 @@ public sealed partial class RegistryClient
         return RetryAsync($"get manifest {reference}", ct => GetManifestOnceAsync(reference, ct), cancellationToken);
     }
 
+    /// <summary>As <see cref="GetManifestAsync"/>, but null when the registry does not know the tag, digest or repository (e.g. a cache lookup).</summary>
+    public async Task<PulledManifest?> TryGetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException e) when (e.StatusCode == 404)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Resolves a base image for a platform: follows an index (OCI or Docker list) to the platform's manifest,
     /// then fetches and verifies the config. Docker schema 1 images are refused with a clear error.

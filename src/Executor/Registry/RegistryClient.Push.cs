@@ -36,7 +36,8 @@ public sealed partial class RegistryClient
         }
 
         var identifier = reference.Tag ?? digest.ToString();
-        var operation = $"push manifest {digest} as {reference.RepositoryName}:{identifier}";
+        var target = $"{reference.RepositoryName}{(reference.Tag is null ? "@" : ":")}{identifier}";
+        var operation = $"push manifest {digest} as {target}";
         try
         {
             await RetryAsync(
@@ -73,7 +74,7 @@ public sealed partial class RegistryClient
             Log.ImmutableTagIgnored(_logger, reference.ToString(), e.Message);
         }
 
-        Log.ManifestPushed(_logger, digest.ToString(), $"{reference.RepositoryName}:{identifier}");
+        Log.ManifestPushed(_logger, digest.ToString(), target);
         return digest;
     }
 
@@ -133,24 +134,87 @@ public sealed partial class RegistryClient
             location = UploadLocation(start, response, target, operation);
         }
 
-        var put = new RegistryRequest(HttpMethod.Put, RegistryTransport.AppendQuery(location, "digest", blob.Digest.ToString()), target, operation)
+        if (!_patchOnlyRegistries.ContainsKey(target.Registry))
+        {
+            var put = new RegistryRequest(HttpMethod.Put, RegistryTransport.AppendQuery(location, "digest", blob.Digest.ToString()), target, operation)
+            {
+                Actions = "pull,push",
+                OpenBody = openContent,
+                BodyLength = blob.Size,
+                ContentType = "application/octet-stream",
+            };
+            var answer = await _transport.SendAsync(put, cancellationToken).ConfigureAwait(false);
+            if (RegistryErrors.IsSuccess(answer.StatusCode))
+            {
+                answer.Dispose();
+                RememberBlobLocation(target, blob.Digest);
+                Log.BlobUploaded(_logger, blob.Digest.ToString(), blob.Size, target.RepositoryName);
+                return;
+            }
+
+            var error = await _transport.ErrorAsync(answer, put, cancellationToken).ConfigureAwait(false);
+            await CancelUploadAsync(target, location, cancellationToken).ConfigureAwait(false);
+            if (!RefusesMonolithicUpload(error))
+            {
+                throw error;
+            }
+
+            // Some registries take the content only as PATCH: remember that, and upload again in a new session.
+            Log.PatchUpload(_logger, target.Registry, error.StatusCode ?? 0);
+            _patchOnlyRegistries[target.Registry] = true;
+            var (restart, restartResponse) = await StartUploadAsync(target, operation, null, cancellationToken).ConfigureAwait(false);
+            using (restartResponse)
+            {
+                location = UploadLocation(restart, restartResponse, target, operation);
+            }
+        }
+
+        await PatchUploadAsync(target, blob, openContent, location, operation, cancellationToken).ConfigureAwait(false);
+        RememberBlobLocation(target, blob.Digest);
+        Log.BlobUploaded(_logger, blob.Digest.ToString(), blob.Size, target.RepositoryName);
+    }
+
+    /// <summary>A monolithic PUT refused as such (not because of the content), so PATCH then PUT may work.</summary>
+    private static bool RefusesMonolithicUpload(RegistryException error) =>
+        error.StatusCode is 405 or 411 or 416 or 501
+        || (error.StatusCode == 400 && !error.ErrorCodes.Any(c => c is "DIGEST_INVALID" or "SIZE_INVALID" or "NAME_INVALID" or "DENIED"));
+
+    /// <summary>The streamed upload: the whole content in one PATCH, then a PUT with the digest and no body.</summary>
+    private async Task PatchUploadAsync(ImageReference target, Descriptor blob, Func<Stream> openContent, Uri location, string operation, CancellationToken cancellationToken)
+    {
+        var patch = new RegistryRequest(HttpMethod.Patch, location, target, operation)
         {
             Actions = "pull,push",
             OpenBody = openContent,
             BodyLength = blob.Size,
             ContentType = "application/octet-stream",
         };
-        var answer = await _transport.SendAsync(put, cancellationToken).ConfigureAwait(false);
-        if (answer.StatusCode != HttpStatusCode.Created && !RegistryErrors.IsSuccess(answer.StatusCode))
+        Uri next;
+        using (var answer = await _transport.SendAsync(patch, cancellationToken).ConfigureAwait(false))
         {
-            var error = await _transport.ErrorAsync(answer, put, cancellationToken).ConfigureAwait(false);
-            await CancelUploadAsync(target, location, cancellationToken).ConfigureAwait(false);
+            if (!RegistryErrors.IsSuccess(answer.StatusCode))
+            {
+                var error = await _transport.ErrorAsync(answer, patch, cancellationToken).ConfigureAwait(false);
+                await CancelUploadAsync(target, location, cancellationToken).ConfigureAwait(false);
+                throw error;
+            }
+
+            next = answer.Headers.Location is { } moved ? _transport.ResolveLocation(location, target.Registry, moved.OriginalString) : location;
+        }
+
+        var put = new RegistryRequest(HttpMethod.Put, RegistryTransport.AppendQuery(next, "digest", blob.Digest.ToString()), target, operation)
+        {
+            Actions = "pull,push",
+        };
+        var done = await _transport.SendAsync(put, cancellationToken).ConfigureAwait(false);
+        if (!RegistryErrors.IsSuccess(done.StatusCode))
+        {
+            var error = await _transport.ErrorAsync(done, put, cancellationToken).ConfigureAwait(false);
+            await CancelUploadAsync(target, next, cancellationToken).ConfigureAwait(false);
             throw error;
         }
 
-        answer.Dispose();
-        RememberBlobLocation(target, blob.Digest);
-        Log.BlobUploaded(_logger, blob.Digest.ToString(), blob.Size, target.RepositoryName);
+        done.Dispose();
     }
 
     /// <summary>POSTs a new upload session (or a mount); returns the request and a 201 or 202 response.</summary>

@@ -31,6 +31,9 @@ public sealed partial class RegistryClient : IDisposable
     /// <summary>Repositories per registry known to hold a blob: the sources of cross-repository mounts.</summary>
     private readonly ConcurrentDictionary<(string Registry, Digest Digest), string> _blobLocations = new();
 
+    /// <summary>Registries that refused a monolithic PUT upload: they get PATCH then PUT.</summary>
+    private readonly ConcurrentDictionary<string, bool> _patchOnlyRegistries = new(StringComparer.OrdinalIgnoreCase);
+
     public RegistryClient(RegistryClientOptions options, ILogger? logger = null)
         : this(options, logger, handler: null)
     {

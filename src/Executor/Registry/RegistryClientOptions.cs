@@ -12,6 +12,9 @@ public sealed record RegistryClientOptions
     /// <summary>Accept any TLS certificate (<c>--skip-tls-verify</c>).</summary>
     public bool SkipTlsVerify { get; init; }
 
+    /// <summary>Accept any TLS certificate from these registries (host[:port]; <c>--skip-tls-verify-registry</c>).</summary>
+    public IReadOnlySet<string> SkipTlsVerifyRegistries { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// When set, all registry traffic goes to this base URL with <c>?ns=&lt;registry host&gt;</c> appended
     /// (the containerd mirror convention); image names stay the real ones.

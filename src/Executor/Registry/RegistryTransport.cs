@@ -131,8 +131,27 @@ internal sealed class RegistryTransport : IDisposable
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
+        else if (options.SkipTlsVerifyRegistries.Count > 0)
+        {
+            var hosts = options.SkipTlsVerifyRegistries.Select(HostOf).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, _, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None
+                || sender switch
+                {
+                    HttpRequestMessage { RequestUri: { } uri } => options.SkipTlsVerifyRegistries.Contains(uri.Authority) || hosts.Contains(uri.Host),
+                    System.Net.Security.SslStream stream => hosts.Contains(stream.TargetHostName),
+                    _ => false,
+                };
+        }
 
         return handler;
+    }
+
+    /// <summary>The host of a host[:port] registry name (brackets of IPv6 kept).</summary>
+    private static string HostOf(string registry)
+    {
+        var colon = registry.LastIndexOf(':');
+        return colon > registry.LastIndexOf(']') && colon > 0 ? registry[..colon] : registry;
     }
 
     private static bool HasQuery(Uri uri, string name) =>

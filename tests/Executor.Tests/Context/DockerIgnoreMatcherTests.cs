@@ -128,4 +128,13 @@ public sealed class DockerIgnoreMatcherTests
         Assert.False(DockerIgnoreMatcher.Empty.IsExcluded("anything"));
         Assert.False(DockerIgnoreMatcher.Empty.CanSkipDirectory("dir"));
     }
+
+    [Fact]
+    public void Exception_with_a_class_spanning_a_slash_keeps_directories_walkable()
+    {
+        var matcher = DockerIgnoreMatcher.Parse("a\n!a[/]b\n");
+
+        Assert.True(matcher.MayContainIncludedPaths("a"));
+        Assert.False(matcher.CanSkipDirectory("a"));
+    }
 }

@@ -13,6 +13,18 @@ internal static class ConformanceData
 
     public static string? Root => s_root.Value;
 
+    /// <summary>Why the data is missing, for the skip message.</summary>
+    public static string SkipReason
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("KANIKO_CONFORMANCE_DIR");
+            return string.IsNullOrEmpty(configured)
+                ? MissingMessage
+                : $"KANIKO_CONFORMANCE_DIR={configured} has no buildkit folder";
+        }
+    }
+
     public static bool IsAvailable => Root is not null;
 
     public static string BuildKit => Path.Combine(Root ?? throw new InvalidOperationException(MissingMessage), "buildkit");
@@ -45,7 +57,7 @@ public sealed class ConformanceFactAttribute : FactAttribute
     {
         if (!ConformanceData.IsAvailable)
         {
-            Skip = ConformanceData.MissingMessage;
+            Skip = ConformanceData.SkipReason;
         }
     }
 }
@@ -57,7 +69,7 @@ public sealed class ConformanceTheoryAttribute : TheoryAttribute
     {
         if (!ConformanceData.IsAvailable)
         {
-            Skip = ConformanceData.MissingMessage;
+            Skip = ConformanceData.SkipReason;
         }
     }
 }

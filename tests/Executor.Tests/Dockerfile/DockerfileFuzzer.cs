@@ -2,6 +2,7 @@ using System.Text;
 using Kaniko.Executor.Context;
 using Kaniko.Executor.Dockerfile;
 using Kaniko.Executor.Dockerfile.Expansion;
+using Kaniko.Executor.Dockerfile.Instructions;
 using Kaniko.Executor.Dockerfile.Parsing;
 using Kaniko.Executor.Planning;
 
@@ -17,7 +18,7 @@ public sealed class DockerfileFuzzer
     private static readonly string[] s_keywords =
     [
         "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
-        "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "from", "Run", "COPPY",
+        "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "from", "Run",
     ];
 
     private static readonly string[] s_fragments =
@@ -26,11 +27,13 @@ public sealed class DockerfileFuzzer
         "\"", "'", "[", "]", "[\"a\", \"b\"]", "[]", "[1]", "{", "}", "$", "${", "${A", "${A}", "$A", "${A:-x}", "${A:+y}",
         "${A?err}", "${A:?}", "${A#*/}", "${A##*/}", "${A%.*}", "${A%%.*}", "${A/a/b}", "${A//a/$0}", "${A/[/x}", "${A#\\}",
         "--from=", "--from=0", "--from=a", "--from=9", "--chown=1:1", "--chmod=755", "--link", "--link=maybe", "--parents",
-        "--exclude=*.md", "--checksum=sha256:0", "--keep-git-dir", "--mount=type=bind,from=a", "--mount=from=1",
+        "--exclude=*.md", "--checksum=sha256:0", "--keep-git-dir", "--mount=type=bind,from=a", "--mount=from=1", "--mount=type=secret", "--mount=\"type=cache,target=/a,b\"",
+        "--mount=type=tmpfs,target=/t,size=1x", "--mount=type=cache,target=/c,mode=0999,sharing=x",
         "--network=none", "--security=insecure", "--platform=$BUILDPLATFORM", "--interval=5s", "--timeout=1ns",
         "--start-period=-1s", "--retries=99999999999", "--", "<<EOF", "<<-EOF", "<<'EOF'", "<<\"E\"OF", "3<<X", "EOF\n",
         "\tEOF\n", "AS", "as", "a", "b", "stage", "alpine", "scratch", "NONE", "CMD", "=", "a=b", "=b", "a=", "\u00e9", "한국어",
         "\U0001F600", "\0", "\u0085", "\u00a0", "\u2028", "\ud800", "**", "*", "?", "!", "/", "./", "..", "0", "-1",
+        "!a[/]b\n", "!**/keep\n", "[^a-]\n", "[]x]\n", "a/**/b\n", "\\[\n", "!\n", "#c\n",
     ];
 
     private static readonly string[] s_seeds =
@@ -73,6 +76,16 @@ public sealed class DockerfileFuzzer
         return null;
     }
 
+    /// <summary>The inputs <see cref="Run"/> would try, for looking at what the fuzzer produces.</summary>
+    public static IEnumerable<string> Sample(int count, int seed, IEnumerable<string>? extraCorpus = null)
+    {
+        var fuzzer = new DockerfileFuzzer(seed, extraCorpus);
+        for (var i = 0; i < count; i++)
+        {
+            yield return i % 2 == 0 ? fuzzer.Generate() : fuzzer.Mutate(fuzzer._corpus[fuzzer._random.Next(fuzzer._corpus.Count)]);
+        }
+    }
+
     /// <summary>Runs one input through the front end; returns the unexpected exception, or null.</summary>
     public static string? Check(string input)
     {
@@ -93,17 +106,36 @@ public sealed class DockerfileFuzzer
 
     private static void Exercise(string input)
     {
-        Swallow(() => AstPrinter.Print(DockerfileParser.Parse(input, "Dockerfile")));
+        // Type and expand every line that parses, even when the file as a whole is rejected later.
+        Swallow(() =>
+        {
+            var parsed = DockerfileParser.Parse(input, "Dockerfile");
+            AstPrinter.Print(parsed);
+            var expander = new ShellWordExpander(parsed.EscapeChar, s_environment);
+            foreach (var node in parsed.Nodes)
+            {
+                Swallow(() =>
+                {
+                    if (InstructionFactory.Create(node, "Dockerfile").Expand(expander) is RunInstruction run)
+                    {
+                        run.ParseMounts();
+                    }
+                });
+            }
+        });
         Swallow(() => new ShellWordExpander('\\', s_environment).ExpandWords(input));
         Swallow(() => new ShellWordExpander('`', s_environment).ExpandWord(input));
         Swallow(() => new ShellWordExpander('\\', s_environment).ExpandHeredocContent(input));
         Swallow(() =>
         {
+            // The input's own lines double as paths, so patterns meet paths shaped like them.
             var matcher = DockerIgnoreMatcher.Parse(input);
-            foreach (var path in new[] { "a", "a/b", input.Length > 20 ? input[..20] : input, "node_modules/x" })
+            var paths = input.Split('\n').Take(8).Select(line => line.Trim('!', ' ')).Concat(["a", "a/b", "a/b/c", "node_modules/x"]);
+            foreach (var path in paths)
             {
                 matcher.IsExcluded(path);
                 matcher.CanSkipDirectory(path);
+                matcher.MayContainIncludedPaths(path);
             }
         });
 
@@ -134,28 +166,63 @@ public sealed class DockerfileFuzzer
 
     private static void Swallow<T>(Func<T> action) => Swallow(() => { _ = action(); });
 
+    private static readonly string[] s_words =
+    [
+        "alpine", "a", "b", "/dst/", "./src", "*.txt", "$A", "${A}", "${A:-x}", "\"quoted words\"", "'single'",
+        "a=b", "k=\"v w\"", "80/tcp", "[\"a\", \"b\"]", "[\"sh\", \"-c\", \"echo $A\"]", "NONE", "CMD", "echo",
+        "&&", "stage", "0", "1", "https://example.com/x.tgz", "<<EOF", "<<-EOF", "<<'EOF'", "$TARGETARCH",
+    ];
+
+    private static readonly string[] s_flags =
+    [
+        "--from=stage", "--from=0", "--from=$A", "--chown=1:1", "--chmod=755", "--link", "--parents", "--exclude=*.md",
+        "--checksum=sha256:0", "--keep-git-dir", "--mount=type=cache,target=/c", "--mount=from=stage,target=/s",
+        "--network=none", "--security=sandbox", "--platform=linux/arm64", "--interval=5s", "--retries=3",
+    ];
+
+    // Mostly well-formed Dockerfiles with some noise, so that planning and expansion are reached too.
     private string Generate()
     {
         var builder = new StringBuilder();
-        var lines = _random.Next(1, 12);
+        if (_random.Next(4) == 0)
+        {
+            builder.Append(Pick(["# escape=`\n", "# syntax=docker/dockerfile:1\n", "# check=error=true\n", "ARG A=1\n"]));
+        }
+
+        if (_random.Next(10) != 0)
+        {
+            builder.Append("FROM ").Append(Pick(["alpine", "$A", "scratch", "busybox AS stage", "alpine AS Other"])).Append('\n');
+        }
+
+        var lines = _random.Next(1, 10);
         for (var line = 0; line < lines; line++)
         {
-            if (_random.Next(4) != 0)
+            var keyword = _random.Next(30) switch
             {
-                builder.Append(Pick(s_keywords)).Append(' ');
+                0 => Pick(s_fragments),
+                1 => "COPPY",
+                _ => Pick(s_keywords),
+            };
+            var lineStart = builder.Length;
+            builder.Append(keyword).Append(' ');
+            while (_random.Next(8) == 0)
+            {
+                builder.Append(Pick(s_flags)).Append(' ');
             }
 
-            var parts = _random.Next(0, 8);
-            for (var part = 0; part < parts; part++)
+            var words = _random.Next(0, 5);
+            for (var word = 0; word < words; word++)
             {
-                builder.Append(Pick(s_fragments));
-                if (_random.Next(3) == 0)
-                {
-                    builder.Append(' ');
-                }
+                builder.Append(_random.Next(6) == 0 ? Pick(s_fragments) : Pick(s_words));
+                builder.Append(_random.Next(8) == 0 ? "\\\n  " : " ");
             }
 
             builder.Append(_random.Next(10) == 0 ? "\r\n" : "\n");
+            var opensHeredoc = builder.ToString(lineStart, builder.Length - lineStart).Contains("<<", StringComparison.Ordinal);
+            if (opensHeredoc && (_random.Next(10) != 0 || keyword is "RUN" or "COPY" or "ADD" or "Run"))
+            {
+                builder.Append("body $A\n\tEOF\nEOF\n");
+            }
         }
 
         return builder.ToString();

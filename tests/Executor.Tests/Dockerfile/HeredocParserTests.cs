@@ -93,4 +93,81 @@ public sealed class HeredocParserTests
 
         Assert.StartsWith("Dockerfile:2: unterminated heredoc EOF", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Heredoc_bodies_across_a_whole_file()
+    {
+        var parsed = DockerfileParser.Parse(
+            """
+            FROM busybox
+            WORKDIR <<NOTHERE
+            NOTHERE
+            RUN <<NONE
+            NONE
+            RUN 5<<FD
+            FD
+            RUN '<<QUOTED'
+            RUN <<KEEP
+            \tone
+            \ttwo
+            KEEP
+            RUN <<-TABS
+            \tthree
+            \t\tTABS
+            RUN <<HASH
+            # stays in the body
+            echo # and this
+            HASH
+            RUN --mount=type=tmpfs,target=/t <<WITHFLAG
+            x
+            WITHFLAG
+            COPY <<A <<B /dest/
+            B
+            A
+            A
+            B
+            """.Replace("\\t", "\t", StringComparison.Ordinal),
+            "Dockerfile");
+
+        string Describe(SyntaxNode node) => string.Join("|", node.Heredocs.Select(h => $"{h.Name}:{h.FileDescriptor}:{h.Expand}:{h.Chomp}:{h.Content}"));
+
+        Assert.Equal(
+            [
+                "",
+                "",
+                "",
+                "NONE:0:True:False:",
+                "FD:5:True:False:",
+                "",
+                "KEEP:0:True:False:\tone\n\ttwo\n",
+                "TABS:0:True:True:\tthree\n",
+                "HASH:0:True:False:# stays in the body\necho # and this\n",
+                "WITHFLAG:0:True:False:x\n",
+                "A:0:True:False:B\n|B:0:True:False:A\n",
+            ],
+            parsed.Nodes.Select(Describe));
+    }
+
+    [Theory]
+    [InlineData("<<EOF", "EOF")]
+    [InlineData("<<-'EOF'", "EOF")]
+    [InlineData("<<\"EOF\"", "EOF")]
+    [InlineData("<<", null)]
+    [InlineData("<<-", null)]
+    [InlineData("<EOF", null)]
+    [InlineData("<<<EOF", null)]
+    [InlineData("EOF", null)]
+    public void Marker_words(string word, string? name)
+    {
+        Assert.Equal(name, HeredocMarker.FromWord(word)?.Name);
+    }
+
+    [Theory]
+    [InlineData("<<'EOF")]
+    [InlineData("<<EOF\"")]
+    public void Unbalanced_quotes_in_a_marker_are_errors_but_not_markers_for_copy(string word)
+    {
+        Assert.Throws<DockerfileException>(() => HeredocMarker.FromWord(word));
+        Assert.Null(HeredocMarker.TryFromWord(word));
+    }
 }

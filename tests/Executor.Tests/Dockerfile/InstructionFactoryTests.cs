@@ -29,7 +29,7 @@ public sealed class InstructionFactoryTests
     [InlineData("FROM a b", "FROM requires either one or three arguments")]
     [InlineData("FROM a AS 1abc", "invalid name for build stage: \"1abc\"")]
     [InlineData("FROM a IN b", "did you mean AS instead of IN?")]
-    [InlineData("FROM --plattform=x a", "unknown flag: plattform (did you mean --platform?)")]
+    [InlineData("FROM --plattform=x a", "unknown flag: plattform at column 6 (did you mean --platform?)")]
     [InlineData("FROM --platform a", "missing a value on flag: platform")]
     public void From_errors(string line, string message)
     {
@@ -290,7 +290,7 @@ public sealed class InstructionFactoryTests
     [InlineData("LABEL", "LABEL requires at least one argument")]
     [InlineData("ENV", "ENV requires at least one argument")]
     [InlineData("ENV =x", "ENV names can not be blank")]
-    [InlineData("CMD --flag x", "unknown flag: flag (CMD takes no flags)")]
+    [InlineData("CMD --flag x", "unknown flag: flag at column 5 (CMD takes no flags)")]
     [InlineData("MAINTAINER", "MAINTAINER requires exactly one argument")]
     public void Arity_and_form_errors(string line, string message)
     {
@@ -309,5 +309,14 @@ public sealed class InstructionFactoryTests
     public void Maintainer_keeps_the_whole_line()
     {
         Assert.Equal("Jane Doe <jane@example.com>", Single<MaintainerInstruction>("MAINTAINER Jane Doe <jane@example.com>").Maintainer);
+    }
+
+    [Fact]
+    public void Flag_errors_point_at_the_flag_column()
+    {
+        var error = Fails("FROM a\nCOPY --link --chwon=1 a b\n");
+
+        Assert.StartsWith("Dockerfile:2: unknown flag: chwon at column 13", error.Message, StringComparison.Ordinal);
+        Assert.Equal(13, error.Column);
     }
 }

@@ -84,16 +84,49 @@ public sealed class ShellWordExpanderTests
     }
 
     [Fact]
-    public void Heredoc_content_keeps_quotes_and_escapes()
+    public void Heredoc_content_keeps_quotes_and_treats_backslash_as_escape()
     {
-        var expander = new ShellWordExpander('\\', new Dictionary<string, string> { ["NAME"] = "world" });
+        var expander = new ShellWordExpander('`', new Dictionary<string, string> { ["NAME"] = "world" });
 
-        Assert.Equal("echo 'hello world' \"world\" \\n\n", expander.ExpandHeredocContent("echo 'hello $NAME' \"$NAME\" \\n\n"));
+        Assert.Equal("echo 'hello world' \"world\" $NAME n\n", expander.ExpandHeredocContent("echo 'hello $NAME' \"$NAME\" \\$NAME \\n\n"));
     }
 
     [Fact]
     public void Variable_names_are_case_sensitive()
     {
         Assert.Equal("", s_expander.ExpandWord("$file"));
+    }
+
+    [Fact]
+    public void Words_without_special_characters_are_left_alone_and_split_on_blanks()
+    {
+        // Property over random words built from characters with no meaning to the lexer.
+        const string Plain = "abcXYZ019_-./:@%+=,é한😀";
+        var random = new Random(42);
+        for (var i = 0; i < 500; i++)
+        {
+            var words = Enumerable.Range(0, random.Next(1, 5))
+                .Select(_ => string.Concat(Enumerable.Range(0, random.Next(1, 8)).Select(_ => Plain.EnumerateRunes().ElementAt(random.Next(Plain.EnumerateRunes().Count())).ToString())))
+                .ToArray();
+            var input = string.Join(random.Next(2) == 0 ? " " : " \t ", words);
+
+            Assert.Equal(input, s_expander.ExpandWord(input));
+            Assert.Equal(words, s_expander.ExpandWords(input));
+        }
+    }
+
+    [Fact]
+    public void Single_quoting_any_text_without_quotes_protects_it()
+    {
+        var random = new Random(7);
+        const string Alphabet = "ab $\\{}\"`:-+?#%/*[]\t";
+        for (var i = 0; i < 500; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 12)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+
+            Assert.Equal(text, s_expander.ExpandWord("'" + text + "'"));
+            // As in BuildKit, an empty quoted word produces no word at all.
+            Assert.Equal(text.Length == 0 ? [] : [text], s_expander.ExpandWords("'" + text + "'"));
+        }
     }
 }

@@ -303,4 +303,18 @@ public sealed class BuildPlannerTests
         Assert.Null(plan.ResolveStageArg("NOTHING", null));
         Assert.Null(plan.ResolveStageArg("HTTP_PROXY", null));
     }
+
+    [Fact]
+    public void Needed_stages_come_after_the_stages_they_copy_from()
+    {
+        var plan = Plan("""
+            FROM alpine AS app
+            COPY --from=tools /bin/tool /bin/tool
+            FROM alpine AS unused
+            FROM alpine AS tools
+            FROM app AS final
+            """);
+
+        Assert.Equal(["tools", "app", "final"], plan.NeededStages.Select(stage => stage.Name));
+    }
 }

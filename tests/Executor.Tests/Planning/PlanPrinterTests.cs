@@ -20,6 +20,7 @@ public sealed class PlanPrinterTests
         Assert.Equal(
             """
             Build plan: 3 stages, target #2, platform linux/amd64
+            Build order: #0 "build", #2
             Global ARGs:
               TAG=3.19
             Build args not consumed: EXTRA

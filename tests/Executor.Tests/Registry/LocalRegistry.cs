@@ -25,6 +25,8 @@ internal sealed class LocalRegistry : IDisposable
 
     public string Root { get; }
 
+    public string Scheme { get; private init; } = "http";
+
     public int Port { get; }
 
     /// <summary>host:port as used in image references.</summary>
@@ -36,7 +38,7 @@ internal sealed class LocalRegistry : IDisposable
         await StartAsync(htpasswd, token: null, cancellationToken);
 
     /// <summary>A registry that accepts bearer tokens from <paramref name="token"/> (token auth, as GitLab or GHCR).</summary>
-    public static async Task<LocalRegistry> StartAsync(bool htpasswd, TokenServer? token, CancellationToken cancellationToken)
+    public static async Task<LocalRegistry> StartAsync(bool htpasswd, TokenServer? token, CancellationToken cancellationToken, bool tls = false)
     {
         var root = Directory.CreateTempSubdirectory("kaniko-reg-").FullName;
         var port = FreePort();
@@ -57,16 +59,31 @@ internal sealed class LocalRegistry : IDisposable
             auth = $"auth: {{token: {{realm: {token.Realm}, service: {TokenServer.Service}, issuer: {TokenServer.Issuer}, rootcertbundle: {bundle}}}}}\n";
         }
 
+        var tlsConfig = "";
+        if (tls)
+        {
+            using var key = System.Security.Cryptography.RSA.Create(2048);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+            san.AddIpAddress(IPAddress.Loopback);
+            san.AddDnsName("localhost");
+            request.CertificateExtensions.Add(san.Build());
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(root, "cert.pem"), certificate.ExportCertificatePem(), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(root, "key.pem"), key.ExportPkcs8PrivateKeyPem(), cancellationToken);
+            tlsConfig = $", tls: {{certificate: {Path.Combine(root, "cert.pem")}, key: {Path.Combine(root, "key.pem")}}}";
+        }
+
         var config = Path.Combine(root, "config.yml");
         await File.WriteAllTextAsync(
             config,
             "version: 0.1\n"
             + "log: {level: error, accesslog: {disabled: true}}\n"
             + $"storage: {{filesystem: {{rootdirectory: {Path.Combine(root, "data")}}}, delete: {{enabled: true}}}}\n"
-            + $"http: {{addr: 127.0.0.1:{port}, secret: test-secret}}\n"
+            + $"http: {{addr: 127.0.0.1:{port}, secret: test-secret{tlsConfig}}}\n"
             + auth,
             cancellationToken);
-        var registry = new LocalRegistry(root, port, config);
+        var registry = new LocalRegistry(root, port, config) { Scheme = tls ? "https" : "http" };
         await registry.StartAgainAsync(cancellationToken);
         return registry;
     }
@@ -83,12 +100,14 @@ internal sealed class LocalRegistry : IDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        using var http = new HttpClient();
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        using var http = new HttpClient(handler);
         for (var i = 0; i < 200; i++)
         {
             try
             {
-                using var response = await http.GetAsync($"http://{Host}/v2/", cancellationToken);
+                using var response = await http.GetAsync($"{Scheme}://{Host}/v2/", cancellationToken);
                 if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return;

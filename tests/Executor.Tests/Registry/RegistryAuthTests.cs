@@ -105,3 +105,47 @@ public sealed class RegistryTokenAuthTests : IAsyncLifetime
         Assert.DoesNotContain("bad-password-abc", e.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>A real docker-registry over https with a self-signed certificate.</summary>
+public sealed class RegistryTlsTests : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+    private LocalRegistry _registry = null!;
+
+    public async Task InitializeAsync() => _registry = await LocalRegistry.StartAsync(htpasswd: false, token: null, _timeout.Token, tls: true);
+
+    public Task DisposeAsync()
+    {
+        _registry.Dispose();
+        _timeout.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Untrusted_certificate_fails_clearly_and_skip_tls_verify_accepts_it()
+    {
+        var reference = ImageReference.Parse($"{_registry.Host}/tls/app:1");
+        using (var strict = new RegistryClient(new RegistryClientOptions { Retries = 0 }))
+        {
+            var e = await Assert.ThrowsAsync<RegistryException>(() => strict.CheckPushPermissionAsync(reference, _timeout.Token));
+            Assert.False(e.IsTransient);
+            Assert.Contains("TLS handshake", e.Message, StringComparison.Ordinal);
+            Assert.Contains("--skip-tls-verify", e.Message, StringComparison.Ordinal);
+        }
+
+        using var lenient = new RegistryClient(new RegistryClientOptions { Retries = 0, SkipTlsVerify = true });
+        var image = TestImage.Create();
+        await RegistryClientTests.PushAsync(lenient, reference, image, _timeout.Token);
+        Assert.Equal(image.Digest, (await lenient.ResolveImageAsync(reference, Platform.Parse("linux/amd64"), _timeout.Token)).Reference.Digest);
+
+        var other = new HashSet<string> { "other.example.com:5000" };
+        using (var elsewhere = new RegistryClient(new RegistryClientOptions { Retries = 0, SkipTlsVerifyRegistries = other }))
+        {
+            await Assert.ThrowsAsync<RegistryException>(() => elsewhere.GetManifestAsync(reference, _timeout.Token));
+        }
+
+        var listedHosts = new HashSet<string> { _registry.Host };
+        using var listed = new RegistryClient(new RegistryClientOptions { Retries = 0, SkipTlsVerifyRegistries = listedHosts });
+        Assert.Equal(image.Digest, (await listed.GetManifestAsync(reference, _timeout.Token)).Digest);
+    }
+}

@@ -195,6 +195,43 @@ public sealed class RegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stalled_upload_is_aborted_retried_and_reported()
+    {
+        var ct = _timeout.Token;
+        using var client = new RegistryClient(Options with { StallTimeout = TimeSpan.FromMilliseconds(300) });
+        var bytes = new byte[50_000];
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(bytes), bytes.Length);
+        var reference = Ref("stall/app:1");
+        var opened = 0;
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.PushBlobAsync(reference, blob, () =>
+        {
+            Interlocked.Increment(ref opened);
+            return new HangingStream(bytes[..20_000]);
+        }, ct));
+        Assert.True(e.IsTransient);
+        Assert.Contains("stalled", e.Message, StringComparison.Ordinal);
+        Assert.Contains("gave up after 2 attempts", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, opened);
+    }
+
+    [Fact]
+    public async Task Falls_back_to_patch_uploads_when_a_registry_refuses_single_request_ones()
+    {
+        var ct = _timeout.Token;
+        var refusing = new RefusingMonolithicHandler();
+        using var client = new RegistryClient(Options, null, refusing);
+        var reference = Ref("patch/app:1");
+        var image = TestImage.Create(layerSizes: [300_000, 1000]);
+        await PushAsync(client, reference, image, ct);
+
+        Assert.Equal(1, refusing.Refused);
+        Assert.Equal(3, refusing.Patches);
+        var resolved = await client.ResolveImageAsync(reference, Platform.Parse("linux/amd64"), ct);
+        await using var stream = await client.OpenBlobAsync(resolved.Reference, image.Layers[0].Descriptor, ct);
+        await stream.CopyToAsync(Stream.Null, ct);
+    }
+
+    [Fact]
     public async Task Push_permission_check_opens_and_cancels_an_upload()
     {
         var ct = _timeout.Token;
@@ -263,6 +300,30 @@ public sealed class RegistryClientTests : IAsyncLifetime
                 Requests.Add($"{request.Method} {request.RequestUri}");
                 Uris.Add(request.RequestUri!);
                 Messages.Add((request.Method, request.Headers.TryGetValues("Kaniko-Push-Token", out var v) ? v.Single() : null));
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>Answers 405 to a PUT upload with a body, as registries without single-request uploads do.</summary>
+    private sealed class RefusingMonolithicHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public int Refused { get; private set; }
+
+        public int Patches { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Patch)
+            {
+                Patches++;
+            }
+
+            if (request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("/blobs/uploads/", StringComparison.Ordinal) && request.Content?.Headers.ContentLength > 0)
+            {
+                Refused++;
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.MethodNotAllowed));
             }
 
             return base.SendAsync(request, cancellationToken);

@@ -97,6 +97,25 @@ public sealed class RegistryFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Docker_hub_images_go_to_the_proxy_with_ns_docker_io()
+    {
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.NotFound));
+        var options = Options() with { RegistryProxy = new Uri("http://127.0.0.1:9/prefix/") };
+        using var client = new RegistryClient(options, null, stub);
+        Assert.Null(await client.TryGetManifestAsync(ImageReference.Parse("busybox"), _timeout.Token));
+        Assert.Equal("http://127.0.0.1:9/prefix/v2/library/busybox/manifests/latest?ns=docker.io", stub.Requests.Single().RequestUri!.ToString());
+    }
+
+    [Fact]
+    public async Task Docker_hub_images_go_to_registry_1_without_a_proxy()
+    {
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.NotFound));
+        using var client = new RegistryClient(Options(), null, stub);
+        Assert.Null(await client.TryGetManifestAsync(ImageReference.Parse("user/app:2"), _timeout.Token));
+        Assert.Equal("https://registry-1.docker.io/v2/user/app/manifests/2", stub.Requests.Single().RequestUri!.ToString());
+    }
+
+    [Fact]
     public async Task A_registry_that_does_not_answer_times_out()
     {
         var stub = new StubHandler(async (_, _) =>
@@ -135,6 +154,31 @@ public sealed class RegistryFailureTests : IDisposable
         await stream.CopyToAsync(copy, _timeout.Token);
         Assert.Equal(content, copy.ToArray());
         Assert.Equal("bytes=4000-", stub.Requests[1].Headers.Range!.ToString());
+    }
+
+    [Fact]
+    public async Task A_resumed_download_skips_what_it_has_when_the_registry_ignores_ranges()
+    {
+        var content = new byte[100_000];
+        Random.Shared.NextBytes(content);
+        var blob = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256Of(content), content.Length);
+        var stub = new StubHandler((_, n) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(n == 0 ? new HangingStream(content[..30_000]) : new MemoryStream(content)),
+        });
+        var options = Options() with { StallTimeout = TimeSpan.FromMilliseconds(200) };
+        using var client = new RegistryClient(options, null, stub);
+        await using var stream = await client.OpenBlobAsync(_reference, blob, _timeout.Token);
+        var copy = new byte[content.Length];
+        var read = 0;
+        int n;
+        while ((n = stream.Read(copy, read, Math.Min(7000, copy.Length - read))) > 0)
+        {
+            read += n;
+        }
+
+        Assert.Equal(content, copy);
+        Assert.Equal(2, stub.Requests.Count);
     }
 
     [Fact]
@@ -216,54 +260,5 @@ public sealed class RegistryFailureTests : IDisposable
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             base.SendAsync(request, cancellationToken).WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Gives some bytes, then blocks until disposed, as a stalled connection does.</summary>
-    private sealed class HangingStream(byte[] head) : Stream
-    {
-        private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_position < head.Length)
-            {
-                var n = Math.Min(buffer.Length, head.Length - _position);
-                head.AsMemory(_position, n).CopyTo(buffer);
-                _position += n;
-                return n;
-            }
-
-            await _disposed.Task.WaitAsync(cancellationToken);
-            throw new ObjectDisposedException(nameof(HangingStream));
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            _disposed.TrySetResult();
-            base.Dispose(disposing);
-        }
     }
 }

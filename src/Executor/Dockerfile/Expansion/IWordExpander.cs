@@ -10,8 +10,8 @@ public interface IWordExpander
     IReadOnlyList<string> ExpandWords(string word);
 
     /// <summary>
-    /// Substitutes variables in heredoc content while keeping quotes and escapes as written,
-    /// which is what a shell does with an unquoted heredoc.
+    /// Substitutes variables in heredoc content (COPY/ADD heredocs whose name was not quoted).
+    /// Quotes are kept as written; a backslash escapes the next character, as in BuildKit.
     /// </summary>
     string ExpandHeredocContent(string content) => ExpandWord(content);
 }

@@ -12,7 +12,8 @@ public sealed class ShellWordExpander : IWordExpander
         ArgumentNullException.ThrowIfNull(environment);
         _environment = environment;
         _lexer = new ShellLexer(escapeChar);
-        _heredocLexer = new ShellLexer(escapeChar) { RawQuotes = true, RawEscapes = true, SkipProcessQuotes = true };
+        // BuildKit expands heredoc bodies with quotes left alone and always '\' as the escape.
+        _heredocLexer = new ShellLexer('\\') { SkipProcessQuotes = true };
     }
 
     public string ExpandWord(string word) => _lexer.ProcessWord(word, Lookup);

@@ -67,7 +67,7 @@ public static partial class InstructionFactory
 
     private static string NoFlags(SyntaxNode node, string keyword)
     {
-        new InstructionFlags(keyword).Parse(node.Flags);
+        new InstructionFlags(keyword).Parse(node.Flags, node);
         return keyword;
     }
 
@@ -80,7 +80,7 @@ public static partial class InstructionFactory
     private static FromInstruction CreateFrom(SyntaxNode node, SourceLocation location)
     {
         var flags = new InstructionFlags("FROM").String("platform");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         var args = node.Arguments;
         string? stageName = null;
         if (args.Count == 3 && string.Equals(args[1], "as", StringComparison.OrdinalIgnoreCase))
@@ -106,7 +106,7 @@ public static partial class InstructionFactory
     private static RunInstruction CreateRun(SyntaxNode node, SourceLocation location)
     {
         var flags = new InstructionFlags("RUN").List("mount").String("network").String("security");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         if (node.Arguments.Count == 0 && node.Heredocs.Count == 0)
         {
             throw new DockerfileException("RUN requires at least one argument");
@@ -147,7 +147,7 @@ public static partial class InstructionFactory
             flags.String("from").Boolean("parents");
         }
 
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
         if (node.Arguments.Count < 2)
         {
             throw new DockerfileException(
@@ -156,7 +156,7 @@ public static partial class InstructionFactory
         }
 
         var destination = node.Arguments[^1];
-        if (!node.IsJson && HeredocMarker.FromWord(destination) is not null)
+        if (!node.IsJson && HeredocMarker.TryFromWord(destination) is not null)
         {
             throw new DockerfileException($"{keyword} cannot accept a heredoc as a destination");
         }
@@ -172,7 +172,7 @@ public static partial class InstructionFactory
         var inline = new List<Heredoc>();
         foreach (var source in node.Arguments.Take(node.Arguments.Count - 1))
         {
-            var marker = node.IsJson ? null : HeredocMarker.FromWord(source);
+            var marker = node.IsJson ? null : HeredocMarker.TryFromWord(source);
             if (marker is null)
             {
                 sources.Add(source);
@@ -237,8 +237,8 @@ public static partial class InstructionFactory
 
     private static VolumeInstruction CreateVolume(SyntaxNode node, SourceLocation location)
     {
-        var paths = AtLeastOne(node, NoFlags(node, "VOLUME"));
-        if (paths.Any(path => path.Trim().Length == 0))
+        var paths = AtLeastOne(node, NoFlags(node, "VOLUME")).Select(path => path.Trim()).ToArray();
+        if (paths.Any(path => path.Length == 0))
         {
             throw new DockerfileException("VOLUME specified can not be an empty string");
         }
@@ -249,14 +249,14 @@ public static partial class InstructionFactory
     private static ShellInstruction CreateShell(SyntaxNode node, SourceLocation location)
     {
         NoFlags(node, "SHELL");
+        if (node.Arguments.Count == 0)
+        {
+            throw new DockerfileException("SHELL requires at least one argument", hint: "use SHELL [\"/bin/sh\", \"-c\"]");
+        }
+
         if (!node.IsJson)
         {
             throw new DockerfileException("SHELL requires the arguments to be in JSON form", hint: "use SHELL [\"/bin/sh\", \"-c\"]");
-        }
-
-        if (node.Arguments.Count == 0)
-        {
-            throw new DockerfileException("SHELL requires at least one argument");
         }
 
         return new ShellInstruction(location, node.Original, node.Arguments);
@@ -312,7 +312,7 @@ public static partial class InstructionFactory
 
         var flags = new InstructionFlags("HEALTHCHECK")
             .String("interval").String("timeout").String("start-period").String("start-interval").String("retries");
-        flags.Parse(node.Flags);
+        flags.Parse(node.Flags, node);
 
         if (type != "CMD")
         {

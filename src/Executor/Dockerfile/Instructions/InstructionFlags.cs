@@ -1,3 +1,5 @@
+using Kaniko.Executor.Dockerfile.Parsing;
+
 namespace Kaniko.Executor.Dockerfile.Instructions;
 
 /// <summary>
@@ -30,14 +32,48 @@ internal sealed class InstructionFlags
 
     public InstructionFlags List(string name) => Declare(name, FlagKind.List);
 
-    public void Parse(IReadOnlyList<string> given)
+    public void Parse(IReadOnlyList<string> given, SyntaxNode node)
     {
         if (given.Count == 0)
         {
             return;
         }
 
-        var used = new List<string>(given.Count);
+        try
+        {
+            Parse(given);
+        }
+        catch (DockerfileException ex) when (ex.Column is null && ex.Location is null && ColumnOf(ex, node) is int column)
+        {
+            throw new DockerfileException(ex.Problem, null, null, ex.Hint, column);
+        }
+    }
+
+    // Points at the offending flag when the instruction sits on one line (columns of joined lines would mislead).
+    private static int? ColumnOf(DockerfileException error, SyntaxNode node)
+    {
+        if (node.StartLine != node.EndLine)
+        {
+            return null;
+        }
+
+        foreach (var flag in node.Flags)
+        {
+            var name = flag.Length > 2 ? flag[2..].Split('=')[0] : flag;
+            if (error.Problem.EndsWith(": " + name, StringComparison.Ordinal) || error.Problem.Contains($" {name},", StringComparison.Ordinal))
+            {
+                var index = node.Original.IndexOf("--" + name, StringComparison.Ordinal);
+                return index < 0 ? null : index + 1;
+            }
+        }
+
+        return null;
+    }
+
+    private void Parse(IReadOnlyList<string> given)
+    {
+        // Few flags per line is the norm; a set only pays off for long flag lists.
+        var used = given.Count > 8 ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var flag in given)
         {
             if (!flag.StartsWith("--", StringComparison.Ordinal))
@@ -55,19 +91,13 @@ internal sealed class InstructionFlags
             var name = equals < 0 ? body : body[..equals];
             var value = equals < 0 ? null : body[(equals + 1)..];
 
-            var declared = _declared.FindIndex(entry => entry.Name == name);
-            if (declared < 0)
-            {
-                throw new DockerfileException($"unknown flag: {name}", hint: Suggest(name));
-            }
-
-            var kind = _declared[declared].Kind;
-            if (used.Contains(name) && kind != FlagKind.List)
+            var kind = KindOf(name) ?? throw new DockerfileException($"unknown flag: {name}", hint: Suggest(name));
+            var seen = used is null ? GetString(name) is not null : !used.Add(name);
+            if (seen && kind != FlagKind.List)
             {
                 throw new DockerfileException($"duplicate flag specified: {name}");
             }
 
-            used.Add(name);
             _values ??= [];
 
             switch (kind)
@@ -95,14 +125,55 @@ internal sealed class InstructionFlags
 
     public string? GetString(string name)
     {
-        var index = _values?.FindLastIndex(entry => entry.Name == name) ?? -1;
-        return index < 0 ? null : _values![index].Value;
+        if (_values is null)
+        {
+            return null;
+        }
+
+        for (var i = _values.Count - 1; i >= 0; i--)
+        {
+            if (_values[i].Name == name)
+            {
+                return _values[i].Value;
+            }
+        }
+
+        return null;
     }
 
     public bool GetBoolean(string name) => GetString(name) == "true";
 
-    public IReadOnlyList<string> GetList(string name) =>
-        _values is null ? [] : _values.Where(entry => entry.Name == name).Select(entry => entry.Value).ToArray();
+    public IReadOnlyList<string> GetList(string name)
+    {
+        if (_values is null)
+        {
+            return [];
+        }
+
+        List<string>? values = null;
+        foreach (var (entryName, value) in _values)
+        {
+            if (entryName == name)
+            {
+                (values ??= []).Add(value);
+            }
+        }
+
+        return values is null ? [] : values;
+    }
+
+    private FlagKind? KindOf(string name)
+    {
+        foreach (var (declaredName, kind) in _declared)
+        {
+            if (declaredName == name)
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
 
     private InstructionFlags Declare(string name, FlagKind kind)
     {

@@ -18,4 +18,17 @@ public sealed record RunInstruction(
 {
     public override Instruction Expand(IWordExpander expander) =>
         Mounts.Count == 0 ? this : this with { Mounts = ExpandEach(Mounts, expander) };
+
+    /// <summary>The --mount values as typed mounts (call on the expanded instruction); errors name this line.</summary>
+    public IReadOnlyList<RunMount> ParseMounts()
+    {
+        try
+        {
+            return Mounts.Select(RunMount.Parse).ToArray();
+        }
+        catch (DockerfileException ex)
+        {
+            throw ex.At(Location, Text);
+        }
+    }
 }

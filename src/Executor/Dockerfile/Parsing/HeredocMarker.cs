@@ -52,6 +52,19 @@ public sealed partial record HeredocMarker(string Name, int FileDescriptor, bool
         return new HeredocMarker(words[0], descriptor, expand, chomp);
     }
 
+    /// <summary>Like <see cref="FromWord"/>, but a malformed marker (e.g. an unclosed quote) is simply not a marker.</summary>
+    public static HeredocMarker? TryFromWord(string word)
+    {
+        try
+        {
+            return FromWord(word);
+        }
+        catch (DockerfileException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Every heredoc opened on an instruction line, in order.</summary>
     public static IReadOnlyList<HeredocMarker> FindAll(string line)
     {
