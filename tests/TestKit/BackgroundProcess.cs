@@ -9,7 +9,7 @@ namespace Kaniko.TestKit;
 /// </summary>
 public sealed class BackgroundProcess : IAsyncDisposable
 {
-    private const int _maxOutputChars = 1024 * 1024;
+    private const int MaxOutputChars = 1024 * 1024;
 
     // Safety net: children a test forgot to dispose die with the test host instead of outliving it.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<BackgroundProcess, byte> _live = new();
@@ -126,9 +126,9 @@ public sealed class BackgroundProcess : IAsyncDisposable
         lock (_outputLock)
         {
             _output.AppendLine(line);
-            if (_output.Length > _maxOutputChars)
+            if (_output.Length > MaxOutputChars)
             {
-                _output.Remove(0, _output.Length - _maxOutputChars);
+                _output.Remove(0, _output.Length - MaxOutputChars);
             }
         }
     }

@@ -15,10 +15,10 @@ namespace Kaniko.TestKit;
 /// </summary>
 public static class ImageValidator
 {
-    private const string _ociManifest = "application/vnd.oci.image.manifest.v1+json";
-    private const string _dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-    private const string _ociConfig = "application/vnd.oci.image.config.v1+json";
-    private const string _dockerConfig = "application/vnd.docker.container.image.v1+json";
+    private const string OciManifest = "application/vnd.oci.image.manifest.v1+json";
+    private const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+    private const string OciConfig = "application/vnd.oci.image.config.v1+json";
+    private const string DockerConfig = "application/vnd.docker.container.image.v1+json";
 
     /// <summary>
     /// Validates <c>docker://REFERENCE</c> (for an index: the linux/amd64 image, as skopeo picks it).
@@ -51,14 +51,14 @@ public static class ImageValidator
         var configMediaType = config.GetProperty("mediaType").GetString() ?? "";
         var mediaType = manifest.TryGetProperty("mediaType", out var mt)
             ? mt.GetString() ?? ""
-            : configMediaType == _ociConfig ? _ociManifest : "";
-        var isOci = mediaType == _ociManifest;
-        if (mediaType is not (_ociManifest or _dockerManifest))
+            : configMediaType == OciConfig ? OciManifest : "";
+        var isOci = mediaType == OciManifest;
+        if (mediaType is not (OciManifest or DockerManifest))
         {
             throw new ImageValidationException(reference, [$"manifest media type '{mediaType}' is not an image manifest"]);
         }
 
-        if (configMediaType != (isOci ? _ociConfig : _dockerConfig))
+        if (configMediaType != (isOci ? OciConfig : DockerConfig))
         {
             problems.Add($"config media type {configMediaType} does not belong in a {mediaType}");
         }

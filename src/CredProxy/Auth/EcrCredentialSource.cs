@@ -12,7 +12,7 @@ namespace Kaniko.CredProxy.Auth;
 /// </summary>
 public sealed class EcrCredentialSource(AwsIdentity identity, HttpMessageInvoker http, TimeProvider time, ILogger logger) : ICredentialSource
 {
-    private const string _target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+    private const string Target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
     private static readonly TimeSpan _early = TimeSpan.FromMinutes(30);
 
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -53,7 +53,7 @@ public sealed class EcrCredentialSource(AwsIdentity identity, HttpMessageInvoker
             ["content-type"] = "application/x-amz-json-1.1",
             ["host"] = identity.ApiEndpoint.Authority,
             ["x-amz-date"] = AwsSigV4.AmzDate(now),
-            ["x-amz-target"] = _target,
+            ["x-amz-target"] = Target,
         };
         if (identity.SessionToken is not null)
         {
@@ -64,7 +64,7 @@ public sealed class EcrCredentialSource(AwsIdentity identity, HttpMessageInvoker
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(identity.ApiEndpoint, "/")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/x-amz-json-1.1");
         request.Headers.TryAddWithoutValidation("X-Amz-Date", headers["x-amz-date"]);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", _target);
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", Target);
         if (identity.SessionToken is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", identity.SessionToken);

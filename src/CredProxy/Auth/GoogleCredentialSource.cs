@@ -13,7 +13,7 @@ namespace Kaniko.CredProxy.Auth;
 public sealed class GoogleCredentialSource(string credentialsFile, ILogger logger) : ICredentialSource
 {
     public const string Username = "oauth2accesstoken";
-    private const string _scope = "https://www.googleapis.com/auth/cloud-platform";
+    private const string Scope = "https://www.googleapis.com/auth/cloud-platform";
 
     private static readonly string[] _allowedTypes = ["service_account", "external_account", "impersonated_service_account"];
 
@@ -55,7 +55,7 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
                 }
 
                 var credential = await CredentialFactory.FromFileAsync(credentialsFile, type!, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _credential, credential.CreateScoped(_scope));
+                Volatile.Write(ref _credential, credential.CreateScoped(Scope));
             }
 
             return _credential!;

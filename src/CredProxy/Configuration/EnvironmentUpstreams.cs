@@ -10,7 +10,7 @@ namespace Kaniko.CredProxy.Configuration;
 internal static class EnvironmentUpstreams
 {
     public const string GitLabSource = "CI_REGISTRY";
-    private const string _prefix = "CREDPROXY_REGISTRY_";
+    private const string Prefix = "CREDPROXY_REGISTRY_";
 
     private static readonly FrozenDictionary<string, string> _fields = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -69,18 +69,18 @@ internal static class EnvironmentUpstreams
         var groups = new SortedDictionary<int, Dictionary<string, string>>();
         foreach (var (key, value) in env)
         {
-            if (!key.StartsWith(_prefix, StringComparison.Ordinal))
+            if (!key.StartsWith(Prefix, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var rest = key[_prefix.Length..];
+            var rest = key[Prefix.Length..];
             var underscore = rest.IndexOf('_');
             if (underscore <= 0
                 || !int.TryParse(rest[..underscore], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
                 || !_fields.TryGetValue(rest[(underscore + 1)..], out var field))
             {
-                errors.Add($"{key}: unknown setting (expected {_prefix}<N>_<{string.Join('|', _fields.Keys)}>)");
+                errors.Add($"{key}: unknown setting (expected {Prefix}<N>_<{string.Join('|', _fields.Keys)}>)");
                 continue;
             }
 
@@ -94,7 +94,7 @@ internal static class EnvironmentUpstreams
 
         foreach (var (index, group) in groups)
         {
-            var prefix = $"{_prefix}{index.ToString(CultureInfo.InvariantCulture)}_";
+            var prefix = $"{Prefix}{index.ToString(CultureInfo.InvariantCulture)}_";
             var host = group.GetValueOrDefault("Host");
             var insecure = group.GetValueOrDefault("Insecure");
             if (insecure is null && host is not null && insecureHosts.Contains(host, StringComparer.OrdinalIgnoreCase))

@@ -10,7 +10,7 @@ namespace Kaniko.CredProxy.Hosting;
 /// </summary>
 public sealed class ListenerBindings
 {
-    private const string _itemKey = "credproxy.upstream";
+    private const string ItemKey = "credproxy.upstream";
 
     private readonly List<(ListenOptions Listener, UpstreamOptions? Upstream)> _listeners = [];
 
@@ -21,14 +21,14 @@ public sealed class ListenerBindings
         {
             listener.Use(next => connection =>
             {
-                connection.Items[_itemKey] = upstream;
+                connection.Items[ItemKey] = upstream;
                 return next(connection);
             });
         }
     }
 
     public UpstreamOptions? UpstreamFor(HttpContext context) =>
-        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(_itemKey, out var value) == true ? value as UpstreamOptions : null;
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var value) == true ? value as UpstreamOptions : null;
 
     /// <summary>Actual bound addresses (port 0 resolved), after the server started.</summary>
     public IEnumerable<(string Url, UpstreamOptions? Upstream)> BoundAddresses() =>

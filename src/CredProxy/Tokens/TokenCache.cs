@@ -8,7 +8,7 @@ namespace Kaniko.CredProxy.Tokens;
 /// </summary>
 public sealed class TokenCache(TimeProvider time)
 {
-    private const int _pruneAbove = 512;
+    private const int PruneAbove = 512;
 
     private readonly ConcurrentDictionary<string, Lazy<Task<BearerToken>>> _entries = new(StringComparer.Ordinal);
 
@@ -16,7 +16,7 @@ public sealed class TokenCache(TimeProvider time)
 
     public async Task<BearerToken> GetAsync(string key, Func<CancellationToken, Task<BearerToken>> fetch, bool forceRefresh, CancellationToken cancellationToken)
     {
-        if (_entries.Count > _pruneAbove)
+        if (_entries.Count > PruneAbove)
         {
             Prune();
         }

@@ -182,7 +182,8 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 options.IsContainerMode ? new ExecutorFolderGuard(options.KanikoDir, workspace.Path) : null,
                 logger);
             var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
-                with { ManifestMediaType = baseImage.ManifestMediaType, Source = baseImage.Source };
+                with
+            { ManifestMediaType = baseImage.ManifestMediaType, Source = baseImage.Source };
             built[stage.Index] = image;
             last = image;
 

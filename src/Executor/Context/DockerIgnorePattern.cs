@@ -10,7 +10,7 @@ namespace Kaniko.Executor.Context;
 /// </summary>
 public sealed class DockerIgnorePattern
 {
-    private static readonly TimeSpan s_matchTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan _matchTimeout = TimeSpan.FromSeconds(2);
 
     private readonly MatchKind _kind;
     private readonly Regex? _regex;
@@ -99,7 +99,7 @@ public sealed class DockerIgnorePattern
             var regex = _componentRegexes[index] ??= new Regex(
                 "^" + Translate(Components[index], out _) + @"\z",
                 RegexOptions.CultureInvariant | RegexOptions.Singleline,
-                s_matchTimeout);
+                _matchTimeout);
             return regex.IsMatch(component);
         }
         catch (Exception ex) when (ex is ArgumentException or RegexMatchTimeoutException)
@@ -131,7 +131,7 @@ public sealed class DockerIgnorePattern
             return (kind, null);
         }
 
-        return (kind, new Regex("^" + body + @"\z", RegexOptions.CultureInvariant | RegexOptions.Singleline, s_matchTimeout));
+        return (kind, new Regex("^" + body + @"\z", RegexOptions.CultureInvariant | RegexOptions.Singleline, _matchTimeout));
     }
 
     private static string Translate(string pattern, out MatchKind kind)

@@ -20,12 +20,12 @@ public static class PredefinedArgs
         "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
     ];
 
-    private static readonly HashSet<string> s_platformArgs = new(PlatformArgNames, StringComparer.Ordinal);
-    private static readonly HashSet<string> s_proxyArgs = new(ProxyArgNames, StringComparer.Ordinal);
+    private static readonly HashSet<string> _platformArgs = new(PlatformArgNames, StringComparer.Ordinal);
+    private static readonly HashSet<string> _proxyArgs = new(ProxyArgNames, StringComparer.Ordinal);
 
-    public static bool IsPlatformArg(string name) => s_platformArgs.Contains(name);
+    public static bool IsPlatformArg(string name) => _platformArgs.Contains(name);
 
-    public static bool IsProxyArg(string name) => s_proxyArgs.Contains(name);
+    public static bool IsProxyArg(string name) => _proxyArgs.Contains(name);
 
     public static bool IsPredefined(string name) => IsPlatformArg(name) || IsProxyArg(name);
 

@@ -11,7 +11,7 @@ namespace Kaniko.Executor.Registry;
 /// </summary>
 internal sealed class BlobReadStream : Stream
 {
-    private const int _maxResumes = 5;
+    private const int MaxResumes = 5;
 
     private readonly Descriptor _blob;
     private readonly ImageReference _repository;
@@ -108,7 +108,7 @@ internal sealed class BlobReadStream : Stream
             _guard.Progress();
             if (n == 0)
             {
-                if (_position < _blob.Size && _resumes < _maxResumes)
+                if (_position < _blob.Size && _resumes < MaxResumes)
                 {
                     // A connection closed early without an error: treat it as broken.
                     await ResumeAsync(new IOException("the connection closed early"), cancellationToken).ConfigureAwait(false);
@@ -165,7 +165,7 @@ internal sealed class BlobReadStream : Stream
     private async Task ResumeAsync(Exception cause, CancellationToken cancellationToken)
     {
         var reason = _guard.Stalled ? $"no data for {_stallTimeout.TotalSeconds:0.#} s" : cause.Message;
-        if (_resumes >= _maxResumes)
+        if (_resumes >= MaxResumes)
         {
             throw new RegistryException(
                 $"download of blob {_blob.Digest} of {_repository} failed after {_position} of {_blob.Size} bytes and {_resumes} resumptions: {reason}",

@@ -12,7 +12,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
 {
     public const string DockerHub = "docker.io";
     public const string DefaultTag = "latest";
-    private const int _maxNameLength = 255;
+    private const int MaxNameLength = 255;
 
     /// <summary>The registry host (with port), e.g. <c>docker.io</c> or <c>127.0.0.1:5000</c>.</summary>
     public string Registry { get; init; } = ValidateRegistry(Registry);
@@ -150,9 +150,9 @@ public sealed partial record ImageReference(string Registry, string Repository, 
             return false;
         }
 
-        if (registry.Length + 1 + repository.Length > _maxNameLength)
+        if (registry.Length + 1 + repository.Length > MaxNameLength)
         {
-            error = $"invalid image reference '{text}': the repository name is longer than {_maxNameLength} characters";
+            error = $"invalid image reference '{text}': the repository name is longer than {MaxNameLength} characters";
             return false;
         }
 

@@ -5,7 +5,7 @@ namespace Kaniko.Executor.Registry;
 
 public sealed partial class RegistryClient
 {
-    private const int _parallelUploads = 3;
+    private const int ParallelUploads = 3;
 
     /// <summary>
     /// Pushes a whole image to every destination: all blobs first (each uploaded once per registry, mounted or
@@ -20,7 +20,7 @@ public sealed partial class RegistryClient
         {
             await Parallel.ForEachAsync(
                 image.Layers.DistinctBy(l => l.Digest),
-                new ParallelOptions { MaxDegreeOfParallelism = _parallelUploads, CancellationToken = cancellationToken },
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelUploads, CancellationToken = cancellationToken },
                 async (layer, ct) => await PushBlobAsync(destination, layer, () => OpenSync(image, layer, ct), ct).ConfigureAwait(false)).ConfigureAwait(false);
             await PushBlobAsync(destination, image.Config, () => new MemoryStream(image.ConfigBytes.ToArray(), writable: false), cancellationToken).ConfigureAwait(false);
         }

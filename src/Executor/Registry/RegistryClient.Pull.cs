@@ -79,7 +79,7 @@ public sealed partial class RegistryClient
         }
 
         var resolved = reference.WithDigest(pulled.Digest);
-        var configBytes = await ReadBlobAsync(resolved, manifest.Config, _maxConfigBytes, cancellationToken).ConfigureAwait(false);
+        var configBytes = await ReadBlobAsync(resolved, manifest.Config, MaxConfigBytes, cancellationToken).ConfigureAwait(false);
         var config = Parse(configBytes, ImageJsonContext.Default.ImageConfig, $"config {manifest.Config.Digest}", reference);
         if (!fromIndex && !platform.IsSatisfiedBy(new Platform(config.Architecture, config.Os) { Variant = config.Variant }))
         {
@@ -209,7 +209,7 @@ public sealed partial class RegistryClient
             throw await _transport.ErrorAsync(response, request, cancellationToken).ConfigureAwait(false);
         }
 
-        var bytes = await ReadLimitedAsync(response, _maxManifestBytes, "the manifest", reference, cancellationToken).ConfigureAwait(false);
+        var bytes = await ReadLimitedAsync(response, MaxManifestBytes, "the manifest", reference, cancellationToken).ConfigureAwait(false);
         var digest = DigestOf(bytes, reference.Digest);
         if (reference.Digest is { } expected && expected != digest)
         {

@@ -21,8 +21,8 @@ public sealed record ResolvedImage(ImageReference Reference, ImageManifest Manif
 /// </summary>
 public sealed partial class RegistryClient : IDisposable
 {
-    private const int _maxManifestBytes = 4 * 1024 * 1024;
-    private const int _maxConfigBytes = 32 * 1024 * 1024;
+    private const int MaxManifestBytes = 4 * 1024 * 1024;
+    private const int MaxConfigBytes = 32 * 1024 * 1024;
 
     private readonly RegistryClientOptions _options;
     private readonly ILogger _logger;

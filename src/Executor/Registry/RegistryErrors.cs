@@ -9,7 +9,7 @@ namespace Kaniko.Executor.Registry;
 /// <summary>Turns failed exchanges into <see cref="RegistryException"/>s that say what happened and what to do.</summary>
 internal static class RegistryErrors
 {
-    private const int _maxErrorBody = 64 * 1024;
+    private const int MaxErrorBody = 64 * 1024;
 
     public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, RegistryRequest request, bool viaProxy, bool hasCredentials, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -82,7 +82,7 @@ internal static class RegistryErrors
         try
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[_maxErrorBody];
+            var buffer = new byte[MaxErrorBody];
             var length = 0;
             int n;
             while (length < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)

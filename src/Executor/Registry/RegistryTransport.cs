@@ -13,7 +13,7 @@ namespace Kaniko.Executor.Registry;
 /// </summary>
 internal sealed class RegistryTransport : IDisposable
 {
-    private const string _pushTokenHeader = "Kaniko-Push-Token";
+    private const string PushTokenHeader = "Kaniko-Push-Token";
     private static readonly TimeSpan _defaultTokenLifetime = TimeSpan.FromSeconds(60);
 
     private readonly RegistryClientOptions _options;
@@ -168,7 +168,7 @@ internal sealed class RegistryTransport : IDisposable
         message.Headers.Authorization = authorization;
         if (_options.PushToken is { } pushToken && (request.Method == HttpMethod.Post || request.Method == HttpMethod.Put || request.Method == HttpMethod.Patch || request.Method == HttpMethod.Delete))
         {
-            message.Headers.TryAddWithoutValidation(_pushTokenHeader, pushToken);
+            message.Headers.TryAddWithoutValidation(PushTokenHeader, pushToken);
         }
 
         if (request.RangeFrom is { } from)

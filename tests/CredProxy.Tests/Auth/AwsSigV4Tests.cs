@@ -5,13 +5,13 @@ namespace Kaniko.CredProxy.Tests.Auth;
 /// <summary>The example from AWS's Signature Version 4 documentation (IAM ListUsers, 2015-08-30).</summary>
 public sealed class AwsSigV4Tests
 {
-    private const string _secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    private const string Secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
     [Fact]
     public void Signing_key_matches_the_documented_example() =>
         Assert.Equal(
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9",
-            Convert.ToHexStringLower(AwsSigV4.SigningKey(_secret, "20150830", "us-east-1", "iam")));
+            Convert.ToHexStringLower(AwsSigV4.SigningKey(Secret, "20150830", "us-east-1", "iam")));
 
     [Fact]
     public void Signature_matches_the_documented_example()
@@ -23,7 +23,7 @@ public sealed class AwsSigV4Tests
             ["x-amz-date"] = "20150830T123600Z",
         };
         var authorization = AwsSigV4.Authorization(
-            "GET", "/", "Action=ListUsers&Version=2010-05-08", headers, [], "AKIDEXAMPLE", _secret, "us-east-1", "iam",
+            "GET", "/", "Action=ListUsers&Version=2010-05-08", headers, [], "AKIDEXAMPLE", Secret, "us-east-1", "iam",
             new DateTimeOffset(2015, 8, 30, 12, 36, 0, TimeSpan.Zero));
         Assert.Equal(
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",

@@ -15,9 +15,9 @@ namespace Kaniko.CredProxy.Tests.Auth;
 /// <summary>ECR: a local GetAuthorizationToken endpoint that checks the SigV4 signature, and a registry that wants AWS:password.</summary>
 public sealed class EcrCredentialTests : IAsyncLifetime
 {
-    private const string _keyId = "AKIDTEST";
-    private const string _secret = "ecr-Secret-Key-789";
-    private const string _registryPassword = "ecr-registry-Pa55";
+    private const string KeyId = "AKIDTEST";
+    private const string Secret = "ecr-Secret-Key-789";
+    private const string RegistryPassword = "ecr-registry-Pa55";
 
     private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(60));
     private RegistryProcess _registry = null!;
@@ -28,7 +28,7 @@ public sealed class EcrCredentialTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _registry = await RegistryProcess.StartHtpasswdAsync("AWS", _registryPassword, Ct);
+        _registry = await RegistryProcess.StartHtpasswdAsync("AWS", RegistryPassword, Ct);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -60,13 +60,13 @@ public sealed class EcrCredentialTests : IAsyncLifetime
             ["x-amz-date"] = amzDate,
             ["x-amz-target"] = request.Headers["X-Amz-Target"].ToString(),
         };
-        var expected = AwsSigV4.Authorization("POST", "/", string.Empty, headers, body.ToArray(), _keyId, _secret, "eu-west-1", "ecr", now);
+        var expected = AwsSigV4.Authorization("POST", "/", string.Empty, headers, body.ToArray(), KeyId, Secret, "eu-west-1", "ecr", now);
         if (request.Headers.Authorization != expected || headers["x-amz-target"] != "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
         {
             return Results.Json(new Dictionary<string, string> { ["__type"] = "InvalidSignatureException" }, statusCode: 403);
         }
 
-        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + _registryPassword));
+        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + RegistryPassword));
         return Results.Text(
             $$"""{"authorizationData":[{"authorizationToken":"{{token}}","expiresAt":{{DateTimeOffset.UtcNow.AddHours(12).ToUnixTimeSeconds()}}.5,"proxyEndpoint":"https://x"}]}""",
             "application/x-amz-json-1.1");
@@ -80,7 +80,7 @@ public sealed class EcrCredentialTests : IAsyncLifetime
             {
                 ["CREDPROXY_REGISTRY_1_HOST"] = _registry.Host,
                 ["CREDPROXY_REGISTRY_1_INSECURE"] = "true",
-                ["CREDPROXY_REGISTRY_1_AWS_ACCESS_KEY_ID"] = _keyId,
+                ["CREDPROXY_REGISTRY_1_AWS_ACCESS_KEY_ID"] = KeyId,
                 ["CREDPROXY_REGISTRY_1_AWS_SECRET_ACCESS_KEY"] = secret,
                 ["CREDPROXY_REGISTRY_1_AWS_REGION"] = "eu-west-1",
                 ["CREDPROXY_REGISTRY_1_ECR_API_ENDPOINT"] = _api.Urls.First(),
@@ -94,13 +94,13 @@ public sealed class EcrCredentialTests : IAsyncLifetime
     [Fact]
     public async Task Signed_request_gets_the_registry_password_once()
     {
-        await using var proxy = await StartProxyAsync(_secret);
+        await using var proxy = await StartProxyAsync(Secret);
         var oci = new OciClient(proxy.Client, null, null);
         var digest = await oci.PushBlobAsync("ecr/app", [5, 5], Ct);
         Assert.Equal([5, 5], await oci.GetAsync($"/v2/ecr/app/blobs/{digest}", Ct));
         Assert.Equal(1, _calls);
-        Assert.DoesNotContain(_registryPassword, proxy.Logs.All, StringComparison.Ordinal);
-        Assert.DoesNotContain(_secret, proxy.Logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(RegistryPassword, proxy.Logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, proxy.Logs.All, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,8 +11,8 @@ namespace Kaniko.CredProxy.Tests.Load;
 [Trait("Category", "Load")]
 public sealed class UploadLoadTests(ITestOutputHelper output) : IDisposable
 {
-    private const int _uploads = 50;
-    private const int _blobBytes = 20 * 1024 * 1024;
+    private const int Uploads = 50;
+    private const int BlobBytes = 20 * 1024 * 1024;
 
     private readonly CancellationTokenSource _cts = new(TimeSpan.FromMinutes(3));
 
@@ -27,21 +27,21 @@ public sealed class UploadLoadTests(ITestOutputHelper output) : IDisposable
         await using var proxy = await ProxyServer.StartAsync(
             new ProxyOptions { Upstreams = [ProxyServer.Upstream(registry, "load", "load-pass")], RequirePushToken = false },
             Ct);
-        var shared = new byte[_blobBytes - 16];
+        var shared = new byte[BlobBytes - 16];
         Random.Shared.NextBytes(shared);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = _uploads, UseProxy = false }) { BaseAddress = proxy.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Uploads, UseProxy = false }) { BaseAddress = proxy.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
         var oci = new OciClient(http, null, null);
         var watch = Stopwatch.StartNew();
-        var digests = await Task.WhenAll(Enumerable.Range(0, _uploads).Select(i => UploadAsync(oci, http, i, shared)));
+        var digests = await Task.WhenAll(Enumerable.Range(0, Uploads).Select(i => UploadAsync(oci, http, i, shared)));
         watch.Stop();
-        output.WriteLine($"{_uploads} x {_blobBytes / 1024 / 1024} MB in {watch.Elapsed.TotalSeconds:F1} s ({_uploads * (double)_blobBytes / 1024 / 1024 / watch.Elapsed.TotalSeconds:F0} MB/s)");
+        output.WriteLine($"{Uploads} x {BlobBytes / 1024 / 1024} MB in {watch.Elapsed.TotalSeconds:F1} s ({Uploads * (double)BlobBytes / 1024 / 1024 / watch.Elapsed.TotalSeconds:F0} MB/s)");
 
-        Assert.Equal(_uploads, digests.Distinct().Count());
+        Assert.Equal(Uploads, digests.Distinct().Count());
         foreach (var (digest, i) in digests.Select((d, i) => (d, i)).Where(x => x.i % 10 == 0))
         {
             using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/load/blob{i}/blobs/{digest}"), Ct);
             Assert.Equal(HttpStatusCode.OK, head.StatusCode);
-            Assert.Equal(_blobBytes, head.Content.Headers.ContentLength);
+            Assert.Equal(BlobBytes, head.Content.Headers.ContentLength);
             Assert.Equal(digest, head.Headers.GetValues("Docker-Content-Digest").Single());
         }
     }
@@ -79,7 +79,7 @@ public sealed class UploadLoadTests(ITestOutputHelper output) : IDisposable
         using var start = await oci.StartUploadAsync("load/killed", Ct);
         await OciClient.EnsureAsync(start, HttpStatusCode.Accepted, Ct);
         var gate = new TaskCompletionSource();
-        var data = new byte[_blobBytes];
+        var data = new byte[BlobBytes];
         using var put = new HttpRequestMessage(HttpMethod.Put, OciClient.AddQuery(start.Headers.Location!, "digest=sha256:" + new string('0', 64)))
         {
             Content = new PrefixedContent(new byte[4 * 1024 * 1024], data, gate.Task),

@@ -9,9 +9,9 @@ internal static class ConformanceData
     public const string MissingMessage =
         "BuildKit conformance data not found: set KANIKO_CONFORMANCE_DIR or place shared/conformance beside the repository";
 
-    private static readonly Lazy<string?> s_root = new(Locate);
+    private static readonly Lazy<string?> _root = new(Locate);
 
-    public static string? Root => s_root.Value;
+    public static string? Root => _root.Value;
 
     /// <summary>Why the data is missing, for the skip message.</summary>
     public static string SkipReason

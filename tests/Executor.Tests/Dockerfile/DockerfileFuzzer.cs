@@ -15,13 +15,13 @@ namespace Kaniko.Executor.Tests.Dockerfile;
 /// </summary>
 public sealed class DockerfileFuzzer
 {
-    private static readonly string[] s_keywords =
+    private static readonly string[] _keywords =
     [
         "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
         "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "from", "Run",
     ];
 
-    private static readonly string[] s_fragments =
+    private static readonly string[] _fragments =
     [
         " ", "  ", "\t", "\\", "`", "\\\n", "`\n", "\n", "\r\n", "\r", "#", "# escape=`\n", "# syntax=x\n", "# check=skip\n",
         "\"", "'", "[", "]", "[\"a\", \"b\"]", "[]", "[1]", "{", "}", "$", "${", "${A", "${A}", "$A", "${A:-x}", "${A:+y}",
@@ -36,7 +36,7 @@ public sealed class DockerfileFuzzer
         "!a[/]b\n", "!**/keep\n", "[^a-]\n", "[]x]\n", "a/**/b\n", "\\[\n", "!\n", "#c\n",
     ];
 
-    private static readonly string[] s_seeds =
+    private static readonly string[] _seeds =
     [
         "FROM alpine AS build\nARG V=1\nRUN --mount=type=cache,target=/c make \\\n  all\nFROM scratch\nCOPY --from=build /a /b\n",
         "ARG BASE=alpine\nFROM ${BASE}\nENV A=1 B=\"two words\"\nLABEL x=y\nEXPOSE 80/tcp $PORT\nVOLUME [\"/data\"]\n",
@@ -45,7 +45,7 @@ public sealed class DockerfileFuzzer
         "FROM a AS one\nFROM one AS two\nCOPY --from=two /x /y\nUSER u:g\nWORKDIR /w\nSTOPSIGNAL TERM\nCMD [\"x\"]\n",
     ];
 
-    private static readonly Dictionary<string, string> s_environment = new()
+    private static readonly Dictionary<string, string> _environment = new()
     {
         ["A"] = "a/b/c.tar.gz",
         ["PORT"] = "8080 9090",
@@ -58,7 +58,7 @@ public sealed class DockerfileFuzzer
     public DockerfileFuzzer(int seed, IEnumerable<string>? extraCorpus = null)
     {
         _random = new Random(seed);
-        _corpus = [.. s_seeds, .. extraCorpus ?? []];
+        _corpus = [.. _seeds, .. extraCorpus ?? []];
     }
 
     /// <summary>Runs <paramref name="count"/> inputs; returns a description of the first unexpected exception, or null.</summary>
@@ -111,7 +111,7 @@ public sealed class DockerfileFuzzer
         {
             var parsed = DockerfileParser.Parse(input, "Dockerfile");
             AstPrinter.Print(parsed);
-            var expander = new ShellWordExpander(parsed.EscapeChar, s_environment);
+            var expander = new ShellWordExpander(parsed.EscapeChar, _environment);
             foreach (var node in parsed.Nodes)
             {
                 Swallow(() =>
@@ -123,9 +123,9 @@ public sealed class DockerfileFuzzer
                 });
             }
         });
-        Swallow(() => new ShellWordExpander('\\', s_environment).ExpandWords(input));
-        Swallow(() => new ShellWordExpander('`', s_environment).ExpandWord(input));
-        Swallow(() => new ShellWordExpander('\\', s_environment).ExpandHeredocContent(input));
+        Swallow(() => new ShellWordExpander('\\', _environment).ExpandWords(input));
+        Swallow(() => new ShellWordExpander('`', _environment).ExpandWord(input));
+        Swallow(() => new ShellWordExpander('\\', _environment).ExpandHeredocContent(input));
         Swallow(() =>
         {
             // The input's own lines double as paths, so patterns meet paths shaped like them.
@@ -142,7 +142,7 @@ public sealed class DockerfileFuzzer
         var buildArgs = new Dictionary<string, string> { ["A"] = "x", ["BASE"] = "" };
         var plan = BuildPlanner.Plan(input, "Dockerfile", buildArgs, null);
         PlanPrinter.Print(plan);
-        var expander = new ShellWordExpander(plan.EscapeChar, s_environment);
+        var expander = new ShellWordExpander(plan.EscapeChar, _environment);
         foreach (var stage in plan.Stages)
         {
             foreach (var instruction in stage.Instructions)
@@ -166,14 +166,14 @@ public sealed class DockerfileFuzzer
 
     private static void Swallow<T>(Func<T> action) => Swallow(() => { _ = action(); });
 
-    private static readonly string[] s_words =
+    private static readonly string[] _words =
     [
         "alpine", "a", "b", "/dst/", "./src", "*.txt", "$A", "${A}", "${A:-x}", "\"quoted words\"", "'single'",
         "a=b", "k=\"v w\"", "80/tcp", "[\"a\", \"b\"]", "[\"sh\", \"-c\", \"echo $A\"]", "NONE", "CMD", "echo",
         "&&", "stage", "0", "1", "https://example.com/x.tgz", "<<EOF", "<<-EOF", "<<'EOF'", "$TARGETARCH",
     ];
 
-    private static readonly string[] s_flags =
+    private static readonly string[] _flags =
     [
         "--from=stage", "--from=0", "--from=$A", "--chown=1:1", "--chmod=755", "--link", "--parents", "--exclude=*.md",
         "--checksum=sha256:0", "--keep-git-dir", "--mount=type=cache,target=/c", "--mount=from=stage,target=/s",
@@ -199,21 +199,21 @@ public sealed class DockerfileFuzzer
         {
             var keyword = _random.Next(30) switch
             {
-                0 => Pick(s_fragments),
+                0 => Pick(_fragments),
                 1 => "COPPY",
-                _ => Pick(s_keywords),
+                _ => Pick(_keywords),
             };
             var lineStart = builder.Length;
             builder.Append(keyword).Append(' ');
             while (_random.Next(8) == 0)
             {
-                builder.Append(Pick(s_flags)).Append(' ');
+                builder.Append(Pick(_flags)).Append(' ');
             }
 
             var words = _random.Next(0, 5);
             for (var word = 0; word < words; word++)
             {
-                builder.Append(_random.Next(6) == 0 ? Pick(s_fragments) : Pick(s_words));
+                builder.Append(_random.Next(6) == 0 ? Pick(_fragments) : Pick(_words));
                 builder.Append(_random.Next(8) == 0 ? "\\\n  " : " ");
             }
 
@@ -238,7 +238,7 @@ public sealed class DockerfileFuzzer
             switch (_random.Next(5))
             {
                 case 0:
-                    text.Insert(position, Pick(s_fragments));
+                    text.Insert(position, Pick(_fragments));
                     break;
                 case 1 when text.Length > 0:
                     text.Remove(Math.Min(position, text.Length - 1), Math.Min(_random.Next(1, 8), text.Length - Math.Min(position, text.Length - 1)));
@@ -247,7 +247,7 @@ public sealed class DockerfileFuzzer
                     text[Math.Min(position, text.Length - 1)] = (char)_random.Next(0, 0x3000);
                     break;
                 case 3:
-                    text.Insert(position, Pick(s_keywords) + " ");
+                    text.Insert(position, Pick(_keywords) + " ");
                     break;
                 default:
                     text.Length = Math.Min(text.Length, position);

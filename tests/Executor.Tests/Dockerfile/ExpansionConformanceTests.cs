@@ -5,7 +5,7 @@ namespace Kaniko.Executor.Tests.Dockerfile;
 
 public sealed class ExpansionConformanceTests
 {
-    private static readonly Dictionary<string, string> s_envVarTestEnvironment = new()
+    private static readonly Dictionary<string, string> _envVarTestEnvironment = new()
     {
         ["PWD"] = "/home",
         ["SHELL"] = "bash",
@@ -77,7 +77,7 @@ public sealed class ExpansionConformanceTests
     [MemberData(nameof(EnvVarCases))]
     public void EnvVarTest_row_expands_as_buildkit(int line, string input, string expected)
     {
-        var expander = new ShellWordExpander('\\', s_envVarTestEnvironment);
+        var expander = new ShellWordExpander('\\', _envVarTestEnvironment);
 
         if (expected == "error")
         {

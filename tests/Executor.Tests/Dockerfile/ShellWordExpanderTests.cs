@@ -5,7 +5,7 @@ namespace Kaniko.Executor.Tests.Dockerfile;
 
 public sealed class ShellWordExpanderTests
 {
-    private static readonly ShellWordExpander s_expander = new('\\', new Dictionary<string, string>
+    private static readonly ShellWordExpander _expander = new('\\', new Dictionary<string, string>
     {
         ["FILE"] = "dir/sub/archive.tar.gz",
         ["EMPTY"] = "",
@@ -26,7 +26,7 @@ public sealed class ShellWordExpanderTests
     [InlineData("${UNSET#x}", "")]
     public void Prefix_and_suffix_trimming(string word, string expected)
     {
-        Assert.Equal(expected, s_expander.ExpandWord(word));
+        Assert.Equal(expected, _expander.ExpandWord(word));
     }
 
     [Theory]
@@ -40,7 +40,7 @@ public sealed class ShellWordExpanderTests
     [InlineData("${UNSET/a/b}", "")]
     public void Pattern_replacement(string word, string expected)
     {
-        Assert.Equal(expected, s_expander.ExpandWord(word));
+        Assert.Equal(expected, _expander.ExpandWord(word));
     }
 
     [Theory]
@@ -54,7 +54,7 @@ public sealed class ShellWordExpanderTests
     [InlineData("${UNSET?custom message}")]
     public void Malformed_or_failing_substitutions_are_errors(string word)
     {
-        var error = Assert.Throws<DockerfileException>(() => s_expander.ExpandWord(word));
+        var error = Assert.Throws<DockerfileException>(() => _expander.ExpandWord(word));
 
         Assert.StartsWith($"failed to process \"{word}\"", error.Message, StringComparison.Ordinal);
     }
@@ -62,7 +62,7 @@ public sealed class ShellWordExpanderTests
     [Fact]
     public void Custom_message_of_the_question_mark_operator_is_reported()
     {
-        var error = Assert.Throws<DockerfileException>(() => s_expander.ExpandWord("${UNSET?set UNSET first}"));
+        var error = Assert.Throws<DockerfileException>(() => _expander.ExpandWord("${UNSET?set UNSET first}"));
 
         Assert.EndsWith("UNSET: set UNSET first", error.Message, StringComparison.Ordinal);
     }
@@ -70,9 +70,9 @@ public sealed class ShellWordExpanderTests
     [Fact]
     public void Words_split_on_unquoted_whitespace_from_variables_only()
     {
-        Assert.Equal(["x", "one", "two", "y"], s_expander.ExpandWords("x $WORDS y"));
-        Assert.Equal(["x", " one  two ", "y"], s_expander.ExpandWords("x \"$WORDS\" y"));
-        Assert.Equal(["x $WORDS y"], s_expander.ExpandWords("'x $WORDS y'"));
+        Assert.Equal(["x", "one", "two", "y"], _expander.ExpandWords("x $WORDS y"));
+        Assert.Equal(["x", " one  two ", "y"], _expander.ExpandWords("x \"$WORDS\" y"));
+        Assert.Equal(["x $WORDS y"], _expander.ExpandWords("'x $WORDS y'"));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class ShellWordExpanderTests
     [Fact]
     public void Variable_names_are_case_sensitive()
     {
-        Assert.Equal("", s_expander.ExpandWord("$file"));
+        Assert.Equal("", _expander.ExpandWord("$file"));
     }
 
     [Fact]
@@ -110,8 +110,8 @@ public sealed class ShellWordExpanderTests
                 .ToArray();
             var input = string.Join(random.Next(2) == 0 ? " " : " \t ", words);
 
-            Assert.Equal(input, s_expander.ExpandWord(input));
-            Assert.Equal(words, s_expander.ExpandWords(input));
+            Assert.Equal(input, _expander.ExpandWord(input));
+            Assert.Equal(words, _expander.ExpandWords(input));
         }
     }
 
@@ -124,9 +124,9 @@ public sealed class ShellWordExpanderTests
         {
             var text = new string(Enumerable.Range(0, random.Next(0, 12)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
 
-            Assert.Equal(text, s_expander.ExpandWord("'" + text + "'"));
+            Assert.Equal(text, _expander.ExpandWord("'" + text + "'"));
             // As in BuildKit, an empty quoted word produces no word at all.
-            Assert.Equal(text.Length == 0 ? [] : [text], s_expander.ExpandWords("'" + text + "'"));
+            Assert.Equal(text.Length == 0 ? [] : [text], _expander.ExpandWords("'" + text + "'"));
         }
     }
 }

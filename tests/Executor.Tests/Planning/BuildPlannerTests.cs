@@ -6,16 +6,16 @@ namespace Kaniko.Executor.Tests.Planning;
 
 public sealed class BuildPlannerTests
 {
-    private static readonly Dictionary<string, string> s_noArgs = [];
+    private static readonly Dictionary<string, string> _noArgs = [];
 
-    private static readonly PlanOptions s_amd64 = new()
+    private static readonly PlanOptions _amd64 = new()
     {
         TargetPlatform = new BuildPlatform("linux", "amd64", ""),
         BuildPlatform = new BuildPlatform("linux", "amd64", ""),
     };
 
     private static BuildPlan Plan(string dockerfile, Dictionary<string, string>? buildArgs = null, string? target = null) =>
-        BuildPlanner.Plan(dockerfile, "Dockerfile", buildArgs ?? s_noArgs, target, s_amd64);
+        BuildPlanner.Plan(dockerfile, "Dockerfile", buildArgs ?? _noArgs, target, _amd64);
 
     [Fact]
     public void Global_arg_is_expanded_in_from()

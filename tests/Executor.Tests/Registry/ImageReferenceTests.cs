@@ -5,7 +5,7 @@ namespace Kaniko.Executor.Tests.Registry;
 
 public class ImageReferenceTests
 {
-    private const string _hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private const string Hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     [Theory]
     [InlineData("busybox", "docker.io", "library/busybox", "latest", null, "docker.io/library/busybox:latest")]
@@ -17,8 +17,8 @@ public class ImageReferenceTests
     [InlineData("localhost:5000/a/b/c:v1", "localhost:5000", "a/b/c", "v1", null, "localhost:5000/a/b/c:v1")]
     [InlineData("127.0.0.1:5000/app", "127.0.0.1:5000", "app", "latest", null, "127.0.0.1:5000/app:latest")]
     [InlineData("registry.gitlab.com/group/sub/project/image:1.0-rc_2", "registry.gitlab.com", "group/sub/project/image", "1.0-rc_2", null, "registry.gitlab.com/group/sub/project/image:1.0-rc_2")]
-    [InlineData("ghcr.io/o/r@sha256:" + _hex, "ghcr.io", "o/r", null, "sha256:" + _hex, "ghcr.io/o/r@sha256:" + _hex)]
-    [InlineData("ghcr.io/o/r:v2@sha256:" + _hex, "ghcr.io", "o/r", "v2", "sha256:" + _hex, "ghcr.io/o/r:v2@sha256:" + _hex)]
+    [InlineData("ghcr.io/o/r@sha256:" + Hex, "ghcr.io", "o/r", null, "sha256:" + Hex, "ghcr.io/o/r@sha256:" + Hex)]
+    [InlineData("ghcr.io/o/r:v2@sha256:" + Hex, "ghcr.io", "o/r", "v2", "sha256:" + Hex, "ghcr.io/o/r:v2@sha256:" + Hex)]
     [InlineData("[::1]:5000/app:x", "[::1]:5000", "app", "x", null, "[::1]:5000/app:x")]
     [InlineData("a.b-c.d--e/x", "a.b-c.d--e", "x", "latest", null, "a.b-c.d--e/x:latest")]
     [InlineData("my_org/my-app.name", "docker.io", "my_org/my-app.name", "latest", null, "docker.io/my_org/my-app.name:latest")]
@@ -40,7 +40,7 @@ public class ImageReferenceTests
     [InlineData("busybox:", "tag")]
     [InlineData("busybox:-x", "tag")]
     [InlineData("busybox@sha256:abc", "digest")]
-    [InlineData("busybox@md5:" + _hex, "digest")]
+    [InlineData("busybox@md5:" + Hex, "digest")]
     [InlineData("reg.io/app//x", "repository name")]
     [InlineData("reg.io/app_", "repository name")]
     [InlineData("reg.io/-app", "repository name")]
@@ -64,11 +64,11 @@ public class ImageReferenceTests
     [Fact]
     public void With_digest_and_tag_keep_the_repository()
     {
-        var digest = Digest.Parse("sha256:" + _hex);
+        var digest = Digest.Parse("sha256:" + Hex);
         var reference = ImageReference.Parse("reg.io/app:1").WithDigest(digest);
-        Assert.Equal("reg.io/app:1@sha256:" + _hex, reference.ToString());
-        Assert.Equal("sha256:" + _hex, reference.Identifier);
-        Assert.Equal("reg.io/app:2@sha256:" + _hex, reference.WithTag("2").ToString());
+        Assert.Equal("reg.io/app:1@sha256:" + Hex, reference.ToString());
+        Assert.Equal("sha256:" + Hex, reference.Identifier);
+        Assert.Equal("reg.io/app:2@sha256:" + Hex, reference.WithTag("2").ToString());
         Assert.Equal("reg.io/app", reference.RepositoryName);
         Assert.Throws<FormatException>(() => reference.WithTag("no/slash"));
     }

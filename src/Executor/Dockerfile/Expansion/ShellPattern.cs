@@ -7,7 +7,7 @@ namespace Kaniko.Executor.Dockerfile.Expansion;
 internal static class ShellPattern
 {
     // Patterns come from Dockerfiles; a bound keeps a pathological one from hanging the build.
-    private static readonly TimeSpan s_matchTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan _matchTimeout = TimeSpan.FromSeconds(2);
 
     public static string TrimPrefix(string pattern, string value, bool greedy)
     {
@@ -84,7 +84,7 @@ internal static class ShellPattern
 
         try
         {
-            return new Regex(output.ToString(), RegexOptions.CultureInvariant, s_matchTimeout);
+            return new Regex(output.ToString(), RegexOptions.CultureInvariant, _matchTimeout);
         }
         catch (ArgumentException ex)
         {

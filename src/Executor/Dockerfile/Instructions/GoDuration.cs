@@ -5,7 +5,7 @@ namespace Kaniko.Executor.Dockerfile.Instructions;
 /// <summary>Go's time.ParseDuration syntax ("1h30m", "1.5s", "300ms"), which HEALTHCHECK flags use.</summary>
 internal static class GoDuration
 {
-    private static readonly (string Unit, decimal Ticks)[] s_units =
+    private static readonly (string Unit, decimal Ticks)[] _units =
     [
         ("ns", 0.01m),
         ("us", 10m),
@@ -68,7 +68,7 @@ internal static class GoDuration
             }
 
             var unit = s[..unitEnd].ToString();
-            var scale = s_units.FirstOrDefault(candidate => candidate.Unit == unit).Ticks;
+            var scale = _units.FirstOrDefault(candidate => candidate.Unit == unit).Ticks;
             if (scale == 0)
             {
                 return false;

@@ -14,7 +14,7 @@ public static partial class InstructionFactory
     ];
 
     // Health checks more frequent than this are refused by the runtime anyway.
-    private static readonly TimeSpan s_minimumHealthcheckDuration = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan _minimumHealthcheckDuration = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Builds the instruction for a node; throws <see cref="DockerfileException"/> located at it.</summary>
     public static Instruction Create(SyntaxNode node, string file)
@@ -366,7 +366,7 @@ public static partial class InstructionFactory
             throw new DockerfileException($"invalid duration for --{name}: \"{text}\"", hint: "use a duration such as 30s, 1m30s or 500ms");
         }
 
-        if (duration != TimeSpan.Zero && duration < s_minimumHealthcheckDuration)
+        if (duration != TimeSpan.Zero && duration < _minimumHealthcheckDuration)
         {
             throw new DockerfileException($"Interval \"{name}\" cannot be less than 1ms");
         }

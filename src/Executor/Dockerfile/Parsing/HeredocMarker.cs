@@ -10,7 +10,7 @@ namespace Kaniko.Executor.Dockerfile.Parsing;
 /// </summary>
 public sealed partial record HeredocMarker(string Name, int FileDescriptor, bool Expand, bool Chomp)
 {
-    private static readonly VariableLookup s_noVariables = NoVariables;
+    private static readonly VariableLookup _noVariables = NoVariables;
 
     /// <summary>The marker a single word stands for, or null when it is not one.</summary>
     public static HeredocMarker? FromWord(string word)
@@ -36,13 +36,13 @@ public sealed partial record HeredocMarker(string Name, int FileDescriptor, bool
         var chomp = match.Groups[2].Value == "-";
 
         // Lex the name with and without quote removal: a difference means part of it was quoted.
-        var words = new ShellLexer('\\') { SkipUnsetEnv = true }.ProcessWords(rest, s_noVariables);
+        var words = new ShellLexer('\\') { SkipUnsetEnv = true }.ProcessWords(rest, _noVariables);
         if (words.Count != 1)
         {
             return null;
         }
 
-        var rawWords = new ShellLexer('\\') { SkipUnsetEnv = true, RawQuotes = true }.ProcessWords(rest, s_noVariables);
+        var rawWords = new ShellLexer('\\') { SkipUnsetEnv = true, RawQuotes = true }.ProcessWords(rest, _noVariables);
         if (rawWords.Count != words.Count)
         {
             throw new DockerfileException($"internal lexing of heredoc produced inconsistent results: {rest}");
@@ -72,7 +72,7 @@ public sealed partial record HeredocMarker(string Name, int FileDescriptor, bool
         try
         {
             words = new ShellLexer('\\') { RawQuotes = true, RawEscapes = true, SkipUnsetEnv = true }
-                .ProcessWords(line, s_noVariables);
+                .ProcessWords(line, _noVariables);
         }
         catch (DockerfileException)
         {

@@ -25,7 +25,7 @@ internal static class LineParsers
     public static SyntaxNode NodeFromLine(string line, char escape, int startLine, int endLine)
     {
         var (keyword, flags, rest) = SplitCommand(line);
-        var style = s_styles.GetValueOrDefault(keyword, ArgumentStyle.Ignore);
+        var style = _styles.GetValueOrDefault(keyword, ArgumentStyle.Ignore);
         var arguments = new List<string>();
         var isJson = false;
         SyntaxNode? child = null;
@@ -72,7 +72,7 @@ internal static class LineParsers
     }
 
     // Keywords match case-insensitively; unknown ones get no arguments (the typed layer rejects them).
-    private static readonly Dictionary<string, ArgumentStyle> s_styles = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, ArgumentStyle> _styles = new(StringComparer.OrdinalIgnoreCase)
     {
         ["add"] = ArgumentStyle.MaybeJsonToList,
         ["copy"] = ArgumentStyle.MaybeJsonToList,
@@ -127,7 +127,7 @@ internal static class LineParsers
         return (keyword, flags, remainder.Trim());
     }
 
-    private static readonly string[] s_commonKeywords =
+    private static readonly string[] _commonKeywords =
     [
         "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
         "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
@@ -136,7 +136,7 @@ internal static class LineParsers
     // Reuses one string per upper-case keyword instead of allocating one per instruction.
     private static string KeywordText(ReadOnlySpan<char> keyword)
     {
-        foreach (var known in s_commonKeywords)
+        foreach (var known in _commonKeywords)
         {
             if (keyword.SequenceEqual(known))
             {

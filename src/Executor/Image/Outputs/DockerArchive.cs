@@ -11,7 +11,7 @@ namespace Kaniko.Executor.Image.Outputs;
 /// </summary>
 public static class DockerArchive
 {
-    private const long _maxDocumentBytes = 32 * 1024 * 1024;
+    private const long MaxDocumentBytes = 32 * 1024 * 1024;
 
     /// <summary>Writes the tarball to <paramref name="path"/> (through a temporary file), tagged with <paramref name="repoTags"/>.</summary>
     public static async Task WriteAsync(string path, ImageContent image, IReadOnlyList<string> repoTags, CancellationToken cancellationToken)
@@ -120,7 +120,7 @@ public static class DockerArchive
             files.TryGetValue(Normalize(name), out var file) ? file : throw new InvalidDataException($"{path} lacks {name}, which its manifest.json names");
 
         var configFile = Find(chosen.Config);
-        if (configFile.Size > _maxDocumentBytes)
+        if (configFile.Size > MaxDocumentBytes)
         {
             throw new InvalidDataException($"the config {chosen.Config} in {path} is too large ({configFile.Size} bytes)");
         }

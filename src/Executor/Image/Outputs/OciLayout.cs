@@ -9,7 +9,7 @@ public static class OciLayout
     /// <summary>The annotation naming a manifest in index.json (<c>oci:DIR:REF</c>).</summary>
     public const string RefNameAnnotation = "org.opencontainers.image.ref.name";
 
-    private const long _maxDocumentBytes = 32 * 1024 * 1024;
+    private const long MaxDocumentBytes = 32 * 1024 * 1024;
 
     /// <summary>
     /// Writes (or adds to) a layout: every blob checked against its digest, then index.json naming the manifest
@@ -90,7 +90,7 @@ public static class OciLayout
         for (var depth = 0; MediaTypes.IsIndex(entry.MediaType); depth++)
         {
             var nested = ImageJson.Deserialize(
-                await BlobFiles.ReadVerifiedAsync(BlobPath(directory, entry.Digest), entry, "index", _maxDocumentBytes, cancellationToken).ConfigureAwait(false),
+                await BlobFiles.ReadVerifiedAsync(BlobPath(directory, entry.Digest), entry, "index", MaxDocumentBytes, cancellationToken).ConfigureAwait(false),
                 ImageJsonContext.Default.ImageIndex,
                 $"index {entry.Digest} in {directory}");
             var wanted = platform ?? Platform.Host();
@@ -98,7 +98,7 @@ public static class OciLayout
                 ?? throw new InvalidDataException($"the OCI layout {directory} has no image for {wanted} (it offers: {Registry.PlatformSelector.Describe(nested.Manifests ?? [])})");
         }
 
-        var manifestBytes = await BlobFiles.ReadVerifiedAsync(BlobPath(directory, entry.Digest), entry, "manifest", _maxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var manifestBytes = await BlobFiles.ReadVerifiedAsync(BlobPath(directory, entry.Digest), entry, "manifest", MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
         var manifest = ImageJson.Deserialize(manifestBytes, ImageJsonContext.Default.ImageManifest, $"manifest {entry.Digest} in {directory}");
         var mediaType = manifest.MediaType ?? (MediaTypes.IsImageManifest(entry.MediaType) ? entry.MediaType : MediaTypes.OciManifest);
         if (manifest.Config is null || manifest.Layers is null)
@@ -106,7 +106,7 @@ public static class OciLayout
             throw new InvalidDataException($"manifest {entry.Digest} in {directory} lacks its config or layers");
         }
 
-        var configBytes = await BlobFiles.ReadVerifiedAsync(BlobPath(directory, manifest.Config.Digest), manifest.Config, "config", _maxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var configBytes = await BlobFiles.ReadVerifiedAsync(BlobPath(directory, manifest.Config.Digest), manifest.Config, "config", MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
         foreach (var layer in manifest.Layers)
         {
             var path = BlobPath(directory, layer.Digest);
