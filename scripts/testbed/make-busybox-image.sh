@@ -31,7 +31,9 @@ while (($#)); do
   esac
 done
 
-name=busybox-$arch${layer_mode:+-umoci-$layer_mode}
+# The recipe's own hash is part of the cache key: a changed script never reuses an image the old one made.
+recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-8)
+name=busybox-$arch${layer_mode:+-umoci-$layer_mode}-$recipe
 entry=$cache_dir/$name
 
 build() {

@@ -5,6 +5,7 @@ using Kaniko.Executor.Context;
 using Kaniko.Executor.Filesystem;
 using Kaniko.Executor.Image;
 using Kaniko.Executor.Image.Assembly;
+using Kaniko.Executor.Image.Outputs;
 using Kaniko.Executor.Image.Publishing;
 using Kaniko.Executor.Planning;
 using Kaniko.Executor.Registry;
@@ -78,6 +79,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             var created = options.Reproducible ? DateTimeOffset.UnixEpoch : DateTimeOffset.UtcNow;
             var assembled = ImageAssembler.Assemble(image, oci, options.Labels, created);
 
+            await WriteLocalOutputsAsync(assembled, destinations, cancellationToken).ConfigureAwait(false);
             if (options.NoPush)
             {
                 Log.NotPushed(logger, assembled.ManifestDigest.ToString(), assembled.Layers.Count);
@@ -366,6 +368,30 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         ImageReference.TryParse(text, out var reference) && reference is not null
             ? reference
             : throw new UsageException($"--destination '{text}' is not a valid image reference (e.g. registry.example.com/group/app:1.0)");
+
+    /// <summary>--tar-path and --oci-layout-path: the same image as files, for a later push or a local run.</summary>
+    private async Task WriteLocalOutputsAsync(AssembledImage assembled, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
+    {
+        if (options.TarPath is null && options.OciLayoutPath is null)
+        {
+            return;
+        }
+
+        var content = ImageContent.FromFiles(
+            assembled.ManifestBytes, assembled.ManifestMediaType, assembled.ConfigBytes, assembled.Config,
+            assembled.Layers.Select(l => (l.Descriptor, l.Path)).ToList());
+        if (options.OciLayoutPath is { } layout)
+        {
+            await OciLayout.WriteAsync(layout, content, destinations.FirstOrDefault()?.Tag ?? "latest", cancellationToken).ConfigureAwait(false);
+            Log.WroteOutput(logger, "OCI layout", layout);
+        }
+
+        if (options.TarPath is { } tarball)
+        {
+            await DockerArchive.WriteAsync(tarball, content, destinations.Select(d => d.ToString()).ToList(), cancellationToken).ConfigureAwait(false);
+            Log.WroteOutput(logger, "docker-save tarball", tarball);
+        }
+    }
 
     private async Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
     {

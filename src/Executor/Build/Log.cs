@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(110, LogLevel.Warning, "{Flag} was given, but layer caching is not implemented yet: building without a cache")]
     public static partial void CacheNotImplemented(ILogger logger, string flag);
 
+    [LoggerMessage(111, LogLevel.Information, "Wrote the image to {Path} ({Kind})")]
+    public static partial void WroteOutput(ILogger logger, string kind, string path);
+
     [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
     public static partial void CleaningRoot(ILogger logger);
 }

@@ -37,6 +37,8 @@ public sealed class ExecutorCommand
     private readonly Option<string?> _digestFile = new("--digest-file") { Description = "Write the image digest to this file." };
     private readonly Option<string?> _imageNameWithDigestFile = new("--image-name-with-digest-file") { Description = "Write NAME@DIGEST of each destination to this file." };
     private readonly Option<string?> _imageNameTagWithDigestFile = new("--image-name-tag-with-digest-file") { Description = "Write NAME:TAG@DIGEST of each destination to this file." };
+    private readonly Option<string?> _tarPath = new("--tar-path") { Description = "Also write the image as a docker-save tarball (podman load, skopeo docker-archive:)." };
+    private readonly Option<string?> _ociLayoutPath = new("--oci-layout-path") { Description = "Also write the image as an OCI image layout directory." };
     private readonly Option<bool> _insecure = new("--insecure") { Description = "Push to registries over plain HTTP." };
     private readonly Option<bool> _insecurePull = new("--insecure-pull") { Description = "Pull from registries over plain HTTP." };
     private readonly Option<string[]> _insecureRegistry = new("--insecure-registry") { Description = "A registry (host[:port]) to use over plain HTTP (repeatable)." };
@@ -78,7 +80,7 @@ public sealed class ExecutorCommand
         foreach (Option option in new Option[]
         {
             _context, _dockerfile, _destination, _buildArg, _target, _noPush, _dryRun, _digestFile,
-            _imageNameWithDigestFile, _imageNameTagWithDigestFile, _insecure, _insecurePull, _insecureRegistry,
+            _imageNameWithDigestFile, _imageNameTagWithDigestFile, _tarPath, _ociLayoutPath, _insecure, _insecurePull, _insecureRegistry,
             _skipTlsVerify, _registryProxy, _customPlatform, _label, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
             _snapshotMode, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
@@ -112,6 +114,8 @@ public sealed class ExecutorCommand
             NoPush = result.GetValue(_noPush),
             DryRun = result.GetValue(_dryRun),
             DigestFile = result.GetValue(_digestFile),
+            TarPath = result.GetValue(_tarPath),
+            OciLayoutPath = result.GetValue(_ociLayoutPath),
             ImageNameWithDigestFile = result.GetValue(_imageNameWithDigestFile),
             ImageNameTagWithDigestFile = result.GetValue(_imageNameTagWithDigestFile),
             Insecure = result.GetValue(_insecure),

@@ -27,6 +27,12 @@ public sealed record ExecutorOptions
 
     public string? DigestFile { get; init; }
 
+    /// <summary>Also write the image as a docker-save tarball here (kaniko's --tar-path).</summary>
+    public string? TarPath { get; init; }
+
+    /// <summary>Also write the image as an OCI image layout here (kaniko's --oci-layout-path).</summary>
+    public string? OciLayoutPath { get; init; }
+
     public string? ImageNameWithDigestFile { get; init; }
 
     public string? ImageNameTagWithDigestFile { get; init; }

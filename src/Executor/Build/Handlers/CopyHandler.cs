@@ -188,32 +188,8 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
     private static bool HasWildcard(string pattern) => pattern.IndexOfAny(['*', '?', '[']) >= 0;
 
     /// <summary>Joins a path inside the root, folding "." and ".." without ever climbing above "/".</summary>
-    internal static string CombineInside(string directory, string name)
-    {
-        var parts = new List<string>();
-        var joined = name.StartsWith('/') ? name : directory + "/" + name;
-        foreach (var part in joined.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
-            }
-        }
+    internal static string CombineInside(string directory, string name) =>
+        InsidePath.CleanConfined(name.StartsWith('/') ? name : directory + "/" + name);
 
-        return "/" + string.Join('/', parts);
-    }
-
-    private static string ParentOf(string pathInsideRoot)
-    {
-        var trimmed = pathInsideRoot.TrimEnd('/');
-        var slash = trimmed.LastIndexOf('/');
-        return slash <= 0 ? "/" : trimmed[..slash];
-    }
+    private static string ParentOf(string pathInsideRoot) => InsidePath.Parent(InsidePath.CleanConfined(pathInsideRoot));
 }
