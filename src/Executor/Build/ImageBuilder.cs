@@ -76,8 +76,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 ImageFormat.Docker => false,
                 _ => image.ManifestMediaType == MediaTypes.OciManifest,
             };
-            var created = options.Reproducible ? DateTimeOffset.UnixEpoch : DateTimeOffset.UtcNow;
-            var assembled = ImageAssembler.Assemble(image, oci, options.Labels, created);
+            var assembled = ImageAssembler.Assemble(image, oci, options.Labels, CreationTime(), options.Annotations);
 
             await WriteLocalOutputsAsync(assembled, destinations, cancellationToken).ConfigureAwait(false);
             if (options.NoPush)
@@ -180,7 +179,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 options.BuildArgs,
                 plan.GlobalArgs,
                 plan.Platforms,
-                () => options.Reproducible ? null : DateTimeOffset.UtcNow,
+                () => options.Reproducible && SourceDateEpoch() is null ? null : CreationTime(),
                 options.IsContainerMode ? new ExecutorFolderGuard(options.KanikoDir, workspace.Path) : null,
                 logger);
             var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
@@ -354,8 +353,26 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         return new CopySource("the build context", options.ContextPath, ignoreFile.IsExcluded);
     }
 
+    /// <summary>SOURCE_DATE_EPOCH (environment or build arg) when set, else the Unix epoch with --reproducible, else now.</summary>
+    private DateTimeOffset CreationTime() =>
+        SourceDateEpoch() ?? (options.Reproducible ? DateTimeOffset.UnixEpoch : DateTimeOffset.UtcNow);
+
+    private DateTimeOffset? SourceDateEpoch()
+    {
+        var text = options.BuildArgs.GetValueOrDefault("SOURCE_DATE_EPOCH") ?? Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : throw new UsageException($"SOURCE_DATE_EPOCH '{text}' is not a number of seconds since 1970");
+    }
+
     private RegistryClientOptions ClientOptions(string? pushToken) => new()
     {
+        PushIgnoreImmutableTagErrors = options.PushIgnoreImmutableTagErrors,
         AllInsecure = options.Insecure || options.InsecurePull,
         InsecureRegistries = options.InsecureRegistries,
         SkipTlsVerify = options.SkipTlsVerify,

@@ -46,6 +46,8 @@ public sealed class ExecutorCommand
     private readonly Option<string?> _registryProxy = new("--registry-proxy") { Description = $"Send all registry traffic through this credential proxy URL (also ${RegistryProxyVariable})." };
     private readonly Option<string?> _customPlatform = new("--custom-platform") { Description = "Platform to build for, os/arch[/variant]." };
     private readonly Option<string[]> _label = new("--label") { Description = "Label to add to the image, KEY=VALUE (repeatable)." };
+    private readonly Option<string[]> _annotation = new("--annotation") { Description = "Annotation to add to the pushed manifest, KEY=VALUE (repeatable)." };
+    private readonly Option<bool> _pushIgnoreImmutableTagErrors = new("--push-ignore-immutable-tag-errors") { Description = "Treat a registry's refusal to overwrite an immutable tag as success." };
     private readonly Option<string> _imageFormat = new("--image-format") { Description = "Manifest format: docker, oci, or auto (follow the base image).", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff.", DefaultValueFactory = _ => 0 };
@@ -81,7 +83,7 @@ public sealed class ExecutorCommand
         {
             _context, _dockerfile, _destination, _buildArg, _target, _noPush, _dryRun, _digestFile,
             _imageNameWithDigestFile, _imageNameTagWithDigestFile, _tarPath, _ociLayoutPath, _insecure, _insecurePull, _insecureRegistry,
-            _skipTlsVerify, _registryProxy, _customPlatform, _label, _imageFormat, _pushRetry, _imageDownloadRetry,
+            _skipTlsVerify, _registryProxy, _customPlatform, _label, _annotation, _pushIgnoreImmutableTagErrors, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
             _snapshotMode, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
             _cacheCopyLayers, _cacheRunLayers, _useNewRun, _cleanup, _force,
@@ -125,6 +127,8 @@ public sealed class ExecutorCommand
             RegistryProxy = string.IsNullOrEmpty(proxy) ? null : ParseProxyUrl(proxy),
             CustomPlatform = result.GetValue(_customPlatform),
             Labels = ParsePairs(result.GetValue(_label) ?? [], "--label"),
+            Annotations = ParsePairs(result.GetValue(_annotation) ?? [], "--annotation"),
+            PushIgnoreImmutableTagErrors = result.GetValue(_pushIgnoreImmutableTagErrors),
             ImageFormat = ParseImageFormat(result.GetValue(_imageFormat)!),
             PushRetry = result.GetValue(_pushRetry),
             ImageDownloadRetry = result.GetValue(_imageDownloadRetry),

@@ -51,6 +51,10 @@ public sealed record ExecutorOptions
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    public bool PushIgnoreImmutableTagErrors { get; init; }
+
     public ImageFormat ImageFormat { get; init; } = ImageFormat.Auto;
 
     public int PushRetry { get; init; }

@@ -25,7 +25,8 @@ public sealed class ExecutorCommandTests
             "--destination", "reg.example.com/a:1", "--destination=reg.example.com/a:2",
             "--build-arg", "A=1", "--build-arg", "B=x=y", "--no-push", "--insecure",
             "--insecure-registry", "127.0.0.1:5000", "--label", "team=core", "--target", "final",
-            "--digest-file", "/tmp/d", "--use-new-run", "--cleanup");
+            "--digest-file", "/tmp/d", "--use-new-run", "--cleanup", "--annotation", "a.b=c",
+            "--push-ignore-immutable-tag-errors", "--tar-path", "/tmp/i.tar", "--cache=true");
 
         Assert.Equal("/tmp/ctx", options.ContextPath);
         Assert.Equal("/tmp/ctx/build/Dockerfile", options.DockerfilePath);
@@ -39,6 +40,10 @@ public sealed class ExecutorCommandTests
         Assert.Equal("final", options.Target);
         Assert.Equal("/tmp/d", options.DigestFile);
         Assert.True(options.IsContainerMode);
+        Assert.Equal("c", options.Annotations["a.b"]);
+        Assert.True(options.PushIgnoreImmutableTagErrors);
+        Assert.Equal("/tmp/i.tar", options.TarPath);
+        Assert.Equal(["--cache"], options.IgnoredCacheFlags);
     }
 
     [Fact]

@@ -48,6 +48,15 @@ public sealed class ImageAssemblerTests
     }
 
     [Fact]
+    public void Annotations_go_on_the_manifest()
+    {
+        var image = ImageAssembler.Assemble(OneLayerImage(MediaTypes.OciLayerGzip), oci: true, new Dictionary<string, string>(), null, new Dictionary<string, string> { ["org.opencontainers.image.source"] = "https://example.test/app" });
+
+        using var manifest = JsonDocument.Parse(image.ManifestBytes);
+        Assert.Equal("https://example.test/app", manifest.RootElement.GetProperty("annotations").GetProperty("org.opencontainers.image.source").GetString());
+    }
+
+    [Fact]
     public void Equal_input_gives_equal_digests()
     {
         var first = ImageAssembler.Assemble(OneLayerImage(MediaTypes.OciLayerGzip), oci: true, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);

@@ -14,7 +14,8 @@ public sealed record AssembledImage(
 /// <summary>Turns a built stage into manifest and config documents, in Docker schema 2 or OCI form.</summary>
 public static class ImageAssembler
 {
-    public static AssembledImage Assemble(StageImage image, bool oci, IReadOnlyDictionary<string, string> extraLabels, DateTimeOffset? created)
+    public static AssembledImage Assemble(
+        StageImage image, bool oci, IReadOnlyDictionary<string, string> extraLabels, DateTimeOffset? created, IReadOnlyDictionary<string, string>? annotations = null)
     {
         var config = image.Config with { Created = created };
         if (extraLabels.Count > 0)
@@ -34,7 +35,10 @@ public static class ImageAssembler
         var configBytes = ImageJson.Serialize(config);
         var configDescriptor = new Descriptor(oci ? MediaTypes.OciConfig : MediaTypes.DockerConfig, Digest.Sha256Of(configBytes), configBytes.Length);
         var mediaType = oci ? MediaTypes.OciManifest : MediaTypes.DockerManifest;
-        var manifest = new ImageManifest(2, mediaType, configDescriptor, layers.Select(l => l.Descriptor).ToList());
+        var manifest = new ImageManifest(2, mediaType, configDescriptor, layers.Select(l => l.Descriptor).ToList())
+        {
+            Annotations = annotations is { Count: > 0 } ? annotations : null,
+        };
         var manifestBytes = ImageJson.Serialize(manifest);
         return new AssembledImage(configBytes, configDescriptor, manifestBytes, mediaType, Digest.Sha256Of(manifestBytes), layers);
     }
