@@ -181,6 +181,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 plan.Platforms,
                 () => options.Reproducible && SourceDateEpoch() is null ? null : CreationTime(),
                 options.IsContainerMode ? new ExecutorFolderGuard(options.KanikoDir, workspace.Path) : null,
+                options.SingleSnapshot,
                 logger);
             var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
                 with

@@ -43,6 +43,18 @@ public sealed class StageExecutor(StageServices services)
             }
         }
 
+        if (services.SingleSnapshot)
+        {
+            // kaniko's --single-snapshot: everything the stage changed becomes one layer at its end.
+            var layer = await services.Snapshotter.TakeSnapshotAsync(services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+            if (layer is not null)
+            {
+                state.AddLayer(
+                    new ImageLayer(layer.Descriptor, layer.DiffId, layer.Path),
+                    new HistoryEntry { Created = services.Now(), CreatedBy = $"single snapshot of stage {stage.DisplayName}", Comment = "kaniko --single-snapshot" });
+            }
+        }
+
         return state.ToImage();
     }
 
@@ -101,7 +113,7 @@ public sealed class StageExecutor(StageServices services)
                 "Move the executor's folder elsewhere (KANIKO_DIR or --kaniko-dir) or write to another path.");
         }
 
-        var layer = await services.Snapshotter.TakeSnapshotAsync(services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        var layer = services.SingleSnapshot ? null : await services.Snapshotter.TakeSnapshotAsync(services.LayersDirectory, cancellationToken).ConfigureAwait(false);
         var history = new HistoryEntry
         {
             Created = services.Now(),
@@ -158,7 +170,7 @@ public sealed class StageExecutor(StageServices services)
             : await services.ResolveCopyFrom(copy.From, cancellationToken).ConfigureAwait(false);
         var handler = new CopyHandler(services.RootFs, services.Ignore, _users);
         var written = await handler.ExecuteAsync(copy, source, state.WorkingDirectory, services.GlobMatch, cancellationToken).ConfigureAwait(false);
-        var layer = await services.Snapshotter.TakeSnapshotOfPathsAsync(written, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        var layer = services.SingleSnapshot ? null : await services.Snapshotter.TakeSnapshotOfPathsAsync(written, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
         AddLayerOrHistory(state, layer, History(copy));
     }
 
@@ -167,7 +179,7 @@ public sealed class StageExecutor(StageServices services)
         var path = CopyHandler.CombineInside(state.WorkingDirectory, workdir.Path);
         state.UpdateContainerConfig(c => c with { WorkingDir = path });
         var created = new RootWriter(services.RootFs).CreateDirectories(path, UserResolver.Root);
-        var layer = created is null
+        var layer = created is null || services.SingleSnapshot
             ? null
             : await services.Snapshotter.TakeSnapshotOfPathsAsync([created], services.LayersDirectory, cancellationToken).ConfigureAwait(false);
         AddLayerOrHistory(state, layer, History(workdir));

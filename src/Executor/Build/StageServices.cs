@@ -23,4 +23,5 @@ public sealed record StageServices(
     BuildPlatforms Platforms,
     Func<DateTimeOffset?> Now,
     ExecutorFolderGuard? FolderGuard,
+    bool SingleSnapshot,
     ILogger Logger);

@@ -60,6 +60,7 @@ public sealed class ExecutorCommand
     private readonly Option<string> _verbosity = new("--verbosity", "-v") { Description = "Log level: panic, fatal, error, warn, info, debug, trace.", DefaultValueFactory = _ => "info" };
 
     private readonly Option<string> _snapshotMode = new("--snapshot-mode") { Description = "How changes are found: fast (metadata, default), full, redo or time (kaniko's modes).", DefaultValueFactory = _ => "fast" };
+    private readonly Option<bool> _singleSnapshot = new("--single-snapshot") { Description = "Take one snapshot at the end of each stage: one layer instead of one per RUN/COPY." };
     private readonly Option<string> _compression = new("--compression") { Description = "Layer compression: gzip (default) or zstd (needs --image-format oci).", DefaultValueFactory = _ => "gzip" };
     private readonly Option<int?> _compressionLevel = new("--compression-level") { Description = "Compression level (gzip 1-9, zstd 1-22)." };
 
@@ -85,7 +86,7 @@ public sealed class ExecutorCommand
             _imageNameWithDigestFile, _imageNameTagWithDigestFile, _tarPath, _ociLayoutPath, _insecure, _insecurePull, _insecureRegistry,
             _skipTlsVerify, _registryProxy, _customPlatform, _label, _annotation, _pushIgnoreImmutableTagErrors, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
-            _snapshotMode, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
+            _snapshotMode, _singleSnapshot, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
             _cacheCopyLayers, _cacheRunLayers, _useNewRun, _cleanup, _force,
         })
         {
@@ -143,6 +144,7 @@ public sealed class ExecutorCommand
             SnapshotMode = ParseSnapshotMode(result.GetValue(_snapshotMode)!),
             Compression = ParseCompression(result.GetValue(_compression)!),
             CompressionLevel = result.GetValue(_compressionLevel),
+            SingleSnapshot = result.GetValue(_singleSnapshot),
             IgnoredCacheFlags = new Option[] { _cache, _cacheRepo, _cacheDir, _cacheTtl, _cacheCopyLayers, _cacheRunLayers }
                 .Where(o => result.GetResult(o) is { Implicit: false })
                 .Select(o => o.Name)

@@ -85,6 +85,9 @@ public sealed record ExecutorOptions
 
     public int? CompressionLevel { get; init; }
 
+    /// <summary>One layer per stage, taken at its end (kaniko's --single-snapshot).</summary>
+    public bool SingleSnapshot { get; init; }
+
     /// <summary>kaniko cache flags that were given; caching is not implemented, so the build warns and runs uncached.</summary>
     public IReadOnlyList<string> IgnoredCacheFlags { get; init; } = [];
 
