@@ -37,9 +37,38 @@ public static class Program
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, 143));
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, 130));
         var command = new ExecutorCommand().Build(RunAsync);
+        command.Subcommands.Add(new PushCommand().Build(PushAsync));
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
         var result = await command.Parse(args).InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
         return cancellation.IsCancellationRequested && exitCode != 0 ? exitCode : result;
+    }
+
+    private static async Task<int> PushAsync(Func<PushOptions> readOptions, CancellationToken cancellationToken)
+    {
+        PushOptions options;
+        ILogger logger;
+        try
+        {
+            options = readOptions();
+            logger = new ConsoleLogger(ConsoleLogger.ParseVerbosity(options.Verbosity), Console.Error);
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"executor push: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            var digest = await Image.Publishing.SavedImagePusher.PushAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Pushed {Source} as {Digest}", options.Source, digest.ToString());
+            return 0;
+        }
+        catch (Exception e) when (e is UsageException or RegistryException or FormatException or InvalidDataException or InvalidOperationException or IOException)
+        {
+            logger.LogError("{Source}: {Message}", options.Source, e.Message);
+            return 1;
+        }
     }
 
     private static async Task<int> RunAsync(Func<ExecutorOptions> readOptions, CancellationToken cancellationToken)

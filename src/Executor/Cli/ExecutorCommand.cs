@@ -171,7 +171,7 @@ public sealed class ExecutorCommand
     private static string StripScheme(string context) =>
         context.StartsWith("dir://", StringComparison.Ordinal) ? context["dir://".Length..] : context;
 
-    private static Uri ParseProxyUrl(string text)
+    internal static Uri ParseProxyUrl(string text)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
