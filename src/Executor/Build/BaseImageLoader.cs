@@ -33,7 +33,6 @@ public sealed class BaseImageLoader(RegistryClient client, string blobsDirectory
 
         return new StageImage(resolved.Config, layers.Select((l, i) => new ImageLayer(l, diffIds[i], paths[i])).ToList())
         {
-            Source = resolved.Reference,
             ManifestMediaType = resolved.Manifest.MediaType ?? MediaTypes.OciManifest,
         };
     }

@@ -6,7 +6,6 @@ using Kaniko.Executor.Filesystem;
 using Kaniko.Executor.Image;
 using Kaniko.Executor.Image.Assembly;
 using Kaniko.Executor.Image.Outputs;
-using Kaniko.Executor.Image.Publishing;
 using Kaniko.Executor.Planning;
 using Kaniko.Executor.Registry;
 using Microsoft.Extensions.Logging;
@@ -78,17 +77,20 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             };
             var assembled = ImageAssembler.Assemble(image, oci, options.Labels, CreationTime(), options.Annotations);
 
-            await WriteLocalOutputsAsync(assembled, destinations, cancellationToken).ConfigureAwait(false);
+            var content = ImageContent.FromFiles(
+                assembled.ManifestBytes, assembled.ManifestMediaType, assembled.ConfigBytes, assembled.Config,
+                assembled.Layers.Select(l => (l.Descriptor, l.Path)).ToList());
+            await WriteLocalOutputsAsync(content, destinations, cancellationToken).ConfigureAwait(false);
             if (options.NoPush)
             {
                 Log.NotPushed(logger, assembled.ManifestDigest.ToString(), assembled.Layers.Count);
             }
             else
             {
-                var publisher = new ImagePublisher(client);
+                // All blobs to every destination first, then the manifests: a failed push leaves no tag behind.
+                await client.PushImageAsync(content, destinations, cancellationToken).ConfigureAwait(false);
                 foreach (var destination in destinations)
                 {
-                    await publisher.PushAsync(assembled, destination, cancellationToken).ConfigureAwait(false);
                     Log.Pushed(logger, destination.ToString(), assembled.ManifestDigest.ToString());
                 }
             }
@@ -185,7 +187,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 logger);
             var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
                 with
-            { ManifestMediaType = baseImage.ManifestMediaType, Source = baseImage.Source };
+            { ManifestMediaType = baseImage.ManifestMediaType };
             built[stage.Index] = image;
             last = image;
 
@@ -388,16 +390,8 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             : throw new UsageException($"--destination '{text}' is not a valid image reference (e.g. registry.example.com/group/app:1.0)");
 
     /// <summary>--tar-path and --oci-layout-path: the same image as files, for a later push or a local run.</summary>
-    private async Task WriteLocalOutputsAsync(AssembledImage assembled, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
+    private async Task WriteLocalOutputsAsync(ImageContent content, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
     {
-        if (options.TarPath is null && options.OciLayoutPath is null)
-        {
-            return;
-        }
-
-        var content = ImageContent.FromFiles(
-            assembled.ManifestBytes, assembled.ManifestMediaType, assembled.ConfigBytes, assembled.Config,
-            assembled.Layers.Select(l => (l.Descriptor, l.Path)).ToList());
         if (options.OciLayoutPath is { } layout)
         {
             await OciLayout.WriteAsync(layout, content, destinations.FirstOrDefault()?.Tag ?? "latest", cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using Kaniko.Executor.Image;
-using Kaniko.Executor.Registry;
 
 namespace Kaniko.Executor.Build;
 
@@ -9,9 +8,6 @@ public sealed record ImageLayer(Descriptor Descriptor, Digest DiffId, string Pat
 /// <summary>An image as the builder knows it: config plus local layers. Base images and built stages alike.</summary>
 public sealed record StageImage(ImageConfig Config, IReadOnlyList<ImageLayer> Layers)
 {
-    /// <summary>The reference a base image was pulled from; null for scratch and built stages.</summary>
-    public ImageReference? Source { get; init; }
-
     /// <summary>The manifest media type of the base image (decides the output format in auto mode).</summary>
     public string? ManifestMediaType { get; init; }
 
