@@ -54,6 +54,30 @@ public sealed class ProductionShapeTests(ProjectImages images)
         Assert.DoesNotContain(credentials.Password, output + proxy.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_executor_container_trusts_a_CA_file_added_to_kaniko_ssl_certs()
+    {
+        // Without the proxy the executor talks TLS itself, with the roots in SSL_CERT_DIR=/kaniko/ssl/certs
+        // (kept when the build replaces /etc): a CA file mounted there is trusted next to the bundle.
+        await using var registry = await RegistryServer.StartAsync(new RegistryServerOptions { Tls = true }, _none);
+        using var work = TempDirectory.Create("tls-context");
+        await File.WriteAllTextAsync(work.Combine("Dockerfile"), "FROM scratch\nCOPY hello.txt /\n");
+        await File.WriteAllTextAsync(work.Combine("hello.txt"), "hello\n");
+        var destination = registry.Reference("tls/hello", "1");
+        List<string> run = ["run", "--rm", "--pull=never", "--network", "host", "-v", $"{work.Path}:/workspace:ro"];
+        List<string> executor = [images.Executor, "--destination", destination];
+
+        var untrusted = await images.Podman.RunPodmanAsync([.. run, .. executor], checkExitCode: false, _none);
+        Assert.NotEqual(0, untrusted.ExitCode);
+        Assert.Contains("TLS", untrusted.StandardOutput + untrusted.StandardError, StringComparison.Ordinal);
+
+        var trusted = await images.Podman.RunPodmanAsync(
+            [.. run, "-v", $"{registry.CertificatePath}:/kaniko/ssl/certs/test-registry.crt:ro", .. executor], checkExitCode: false, _none);
+        Assert.True(trusted.ExitCode == 0, trusted.StandardOutput + trusted.StandardError);
+        using var inspect = await Skopeo.InspectAsync(destination, null, _none);
+        Assert.Single(inspect.RootElement.GetProperty("Layers").EnumerateArray());
+    }
+
     /// <summary>The address from the proxy's "credproxy listening on URL" line.</summary>
     internal static string ProxyUrl(string output) =>
         System.Text.RegularExpressions.Regex.Match(output, @"credproxy listening on (http://127\.0\.0\.1:[0-9]+)").Groups[1].Value is { Length: > 0 } url
