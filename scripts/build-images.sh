@@ -203,7 +203,10 @@ start_proxy() {
   for _ in {1..400}; do
     proxy=$(sed -n 's/^credproxy listening on \(http[^ ]*\)$/\1/p' "$work/credproxy.log" | head -n1)
     [[ -n $proxy ]] && return 0
-    kill -0 "$proxy_pid" 2>/dev/null || { cat "$work/credproxy.log" >&2; die "credproxy did not start"; }
+    if ! kill -0 "$proxy_pid" 2>/dev/null; then
+      cat "$work/credproxy.log" >&2
+      die "credproxy did not start: it needs the settings of ${prefix%%/*} in this script's environment or --docker-config (see --help)"
+    fi
     sleep 0.05
   done
   cat "$work/credproxy.log" >&2
