@@ -8,31 +8,45 @@ namespace Kaniko.Executor.Filesystem.Extract;
 /// Applies the entries of one layer to a root, in order. Every path is resolved through <see cref="RootFs"/>
 /// (symlinks followed as if chrooted, final components never followed), so nothing is written outside the root;
 /// ignored paths are skipped. Whiteouts and opaque markers only remove what earlier layers put there.
+/// Regular files are handed to a <see cref="FileWriterPool"/> once their path is checked; everything that could
+/// observe or change such a file waits for it first, so the result is that of applying the entries one by one.
 /// </summary>
-internal sealed class EntryApplier
+internal sealed class EntryApplier : IDisposable
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
+
+    /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
+    private const long QueuedFileMaxSize = 8 << 20;
+
+    private const int MaxQueuedFiles = 1024;
 
     private readonly RootFs _root;
     private readonly IgnoreList _ignore;
     private readonly string _layerName;
     private readonly ExtractionWarnings _warnings;
     private readonly TreeRemover _remover;
+    private readonly FileWriterPool _writers;
     private readonly Dictionary<string, string> _directoryCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _writtenByThisLayer = new(StringComparer.Ordinal);
-    private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
-    private readonly byte[] _copyBuffer;
 
-    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, byte[] copyBuffer)
+    /// <summary>Directories this layer created (mkdir succeeded): nothing is in them but what this layer wrote.</summary>
+    private readonly HashSet<string> _createdDirectories = new(StringComparer.Ordinal);
+
+    private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
+
+    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads)
     {
         _root = root;
         _ignore = ignore;
         _layerName = layerName;
         _warnings = warnings;
         _remover = new TreeRemover(root, ignore);
-        _copyBuffer = copyBuffer;
+        _writers = new FileWriterPool(writerThreads, MaxQueuedFiles, WriteQueuedFile);
     }
+
+    /// <summary>Stops the writer threads; files not yet written are dropped (the extraction failed).</summary>
+    public void Dispose() => _writers.Dispose();
 
     public void Apply(TarEntryHeader entry, TarStreamReader reader)
     {
@@ -80,13 +94,19 @@ internal sealed class EntryApplier
                 WriteFile(entry, target, host, reader);
                 break;
             case TarEntryType.Directory:
-                if (!Posix.TryMkdir(host, 0x1C0))
+                _writers.WaitForPath(target);
+                if (Posix.TryMkdir(host, 0x1C0))
+                {
+                    _createdDirectories.Add(target);
+                }
+                else
                 {
                     var existing = Posix.LStat(host);
                     if (!existing.IsDirectory)
                     {
                         RemoveExisting(target, existing);
                         Posix.Mkdir(host, 0x1C0);
+                        _createdDirectories.Add(target);
                     }
                 }
 
@@ -94,6 +114,7 @@ internal sealed class EntryApplier
                 _directoryTimes.Add((host, entry.MtimeSeconds, entry.MtimeNanoseconds));
                 break;
             case TarEntryType.SymbolicLink:
+                _writers.WaitForPath(target);
                 RemoveIfExists(target, host);
                 Posix.Symlink(entry.LinkName, host);
                 SetMetadata(host, entry, isSymlink: true);
@@ -123,6 +144,7 @@ internal sealed class EntryApplier
     /// <summary>Sets directory mtimes last (writing their children changed them), deepest first.</summary>
     public void Complete()
     {
+        _writers.WaitForAll();
         for (var i = _directoryTimes.Count - 1; i >= 0; i--)
         {
             var (host, seconds, nanoseconds) = _directoryTimes[i];
@@ -138,6 +160,8 @@ internal sealed class EntryApplier
         var parent = _root.ResolveInside(InsidePath.Parent(name), followFinalSymlink: true);
         if (fileName == OpaqueMarker)
         {
+            _writers.WaitForAll();
+            _createdDirectories.Clear();
             var hostParent = _root.ToHostPath(parent);
             if (!Posix.TryLStat(hostParent, out var status) || !status.IsDirectory)
             {
@@ -163,7 +187,15 @@ internal sealed class EntryApplier
         }
 
         var target = InsidePath.Combine(parent, fileName[WhiteoutPrefix.Length..]);
-        if (!_writtenByThisLayer.Contains(target) && _remover.Remove(target))
+        if (_writtenByThisLayer.Contains(target) || !Posix.TryLStat(_root.ToHostPath(target), out _))
+        {
+            return;
+        }
+
+        // Files of this layer may be being written below it (into a directory of an earlier layer).
+        _writers.WaitForAll();
+        _createdDirectories.Clear();
+        if (_remover.Remove(target))
         {
             _directoryCache.Clear();
         }
@@ -186,6 +218,7 @@ internal sealed class EntryApplier
         }
 
         var resolved = _root.ResolveInside(lexical, followFinalSymlink: true);
+        _writers.WaitForPath(resolved);
         var current = InsidePath.Root;
         foreach (var part in resolved.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -208,6 +241,7 @@ internal sealed class EntryApplier
 
             Posix.Mkdir(host, 0x1ED);
             _writtenByThisLayer.Add(current);
+            _createdDirectories.Add(current);
         }
 
         _directoryCache[lexical] = resolved;
@@ -218,6 +252,8 @@ internal sealed class EntryApplier
     {
         if (existing.IsDirectory)
         {
+            _writers.WaitForAll();
+            _createdDirectories.Clear();
             _remover.Remove(insidePath);
             _directoryCache.Clear();
             if (Posix.TryLStat(_root.ToHostPath(insidePath), out _))
@@ -237,33 +273,67 @@ internal sealed class EntryApplier
 
     private void WriteFile(TarEntryHeader entry, string target, string host, TarStreamReader reader)
     {
-        var file = NewFile.TryCreate(host);
-        if (file is null)
+        _writers.WaitForPath(target);
+
+        // In a directory this layer created, only what this layer wrote can be in the way: no lookup needed.
+        if (!_createdDirectories.Contains(InsidePath.Parent(target)) || _writtenByThisLayer.Contains(target))
         {
             RemoveIfExists(target, host);
-            file = NewFile.TryCreate(host) ?? throw new IOException($"'{host}' reappeared while it was being replaced");
         }
 
-        using (file)
+        var job = new FileJob(entry, target, host);
+        if (entry.Size <= QueuedFileMaxSize)
         {
-            int read;
-            while ((read = reader.ReadData(_copyBuffer)) > 0)
-            {
-                file.Write(_copyBuffer.AsSpan(0, read));
-            }
-
-            Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
-            file.Chmod(entry.Mode);
-            if (entry.Xattrs is not null)
-            {
-                foreach (var (name, value) in entry.Xattrs)
-                {
-                    Tolerate(file.SetXattr(name, value), "xattr:" + name, host, entry);
-                }
-            }
-
-            file.SetTimes(entry.MtimeSeconds, entry.MtimeNanoseconds);
+            job.TakeData(reader);
+            _writers.Enqueue(job);
+            return;
         }
+
+        using var file = CreateFile(host);
+        while (reader.TryReadDataSegment(out var chunk, out var offset, out var count))
+        {
+            file.Write(chunk.Buffer.AsSpan(offset, count));
+        }
+
+        FinishFile(file, entry, host);
+    }
+
+    /// <summary>Runs on a writer thread: failures name the layer and the entry.</summary>
+    private void WriteQueuedFile(FileJob job)
+    {
+        try
+        {
+            using var file = CreateFile(job.Host);
+            foreach (var (chunk, offset, count) in job.Segments)
+            {
+                file.Write(chunk.Buffer.AsSpan(offset, count));
+            }
+
+            FinishFile(file, job.Entry, job.Host);
+        }
+        catch (IOException exception)
+        {
+            throw new EntryWriteException(_layerName, job.Entry.Name, exception);
+        }
+    }
+
+    private static NewFile CreateFile(string host) =>
+        NewFile.TryCreate(host) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
+
+    /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times.</summary>
+    private void FinishFile(NewFile file, TarEntryHeader entry, string host)
+    {
+        Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
+        file.Chmod(entry.Mode);
+        if (entry.Xattrs is not null)
+        {
+            foreach (var (name, value) in entry.Xattrs)
+            {
+                Tolerate(file.SetXattr(name, value), "xattr:" + name, host, entry);
+            }
+        }
+
+        file.SetTimes(entry.MtimeSeconds, entry.MtimeNanoseconds);
     }
 
     private void RemoveIfExists(string target, string host)
@@ -286,6 +356,8 @@ internal sealed class EntryApplier
             return false;
         }
 
+        _writers.WaitForPath(source);
+        _writers.WaitForPath(target);
         var sourceHost = _root.ToHostPath(source);
         if (!Posix.TryLStat(sourceHost, out var sourceStatus))
         {
@@ -309,6 +381,7 @@ internal sealed class EntryApplier
 
     private bool CreateSpecialFile(TarEntryHeader entry, string target, string host)
     {
+        _writers.WaitForPath(target);
         RemoveIfExists(target, host);
 
         var type = entry.Type switch

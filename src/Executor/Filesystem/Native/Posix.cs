@@ -105,7 +105,7 @@ internal static unsafe class Posix
 
             if (length < size)
             {
-                return Encoding.UTF8.GetString(buffer, 0, (int)length);
+                return PathEncoding.Decode(buffer.AsSpan(0, (int)length));
             }
 
             size *= 4;
