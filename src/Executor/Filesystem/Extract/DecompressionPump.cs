@@ -12,6 +12,8 @@ namespace Kaniko.Executor.Filesystem.Extract;
 /// </summary>
 internal sealed class DecompressionPump : IDataChunkSource, IDisposable
 {
+    private static readonly TimeSpan _joinTimeout = TimeSpan.FromSeconds(10);
+
     private readonly object _sync = new();
     private readonly Queue<DataChunk> _filled = new();
     private readonly Stack<DataChunk> _free = new();
@@ -67,8 +69,10 @@ internal sealed class DecompressionPump : IDataChunkSource, IDisposable
             Monitor.PulseAll(_sync);
         }
 
+        // The thread may sit in a read of the caller's stream (a stalled download): give up waiting after a while;
+        // it ends at its next read, and whatever it holds then goes to the garbage collector.
         _stop.Cancel();
-        _thread.Join();
+        _thread.Join(_joinTimeout);
         List<DataChunk> unread;
         lock (_sync)
         {

@@ -16,10 +16,7 @@ internal sealed class EntryApplier : IDisposable
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
 
-    /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
-    private const long QueuedFileMaxSize = 8 << 20;
-
-    private const int MaxQueuedFiles = 1024;
+    private const int MaxQueuedFiles = 4096;
 
     private readonly RootFs _root;
     private readonly IgnoreList _ignore;
@@ -35,8 +32,16 @@ internal sealed class EntryApplier : IDisposable
 
     private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
 
-    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads)
+    /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
+    private readonly long _queuedFileMaxSize;
+
+    /// <param name="queuedFileMaxSize">
+    /// Largest file queued with all its data: it must fit several times into the decompressed data in flight, or
+    /// queueing it would wait for chunks that only its own writing frees.
+    /// </param>
+    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize)
     {
+        _queuedFileMaxSize = queuedFileMaxSize;
         _root = root;
         _ignore = ignore;
         _layerName = layerName;
@@ -282,7 +287,7 @@ internal sealed class EntryApplier : IDisposable
         }
 
         var job = new FileJob(entry, target, host);
-        if (entry.Size <= QueuedFileMaxSize)
+        if (entry.Size <= _queuedFileMaxSize)
         {
             job.TakeData(reader);
             _writers.Enqueue(job);

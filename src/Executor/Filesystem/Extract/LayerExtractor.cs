@@ -17,6 +17,9 @@ public sealed class LayerExtractor
     /// <summary>Decompressed data in flight (read ahead, or waiting in queued files): the bulk of the memory used.</summary>
     private const int MaxChunks = 32;
 
+    /// <summary>Files up to this size go to the writer threads whole; larger ones are written as they are read.</summary>
+    private const long QueuedFileMaxSize = MaxChunks / 4 * (long)ChunkSize;
+
     private readonly Action<string>? _warning;
     private readonly int _writerThreads;
 
@@ -58,7 +61,7 @@ public sealed class LayerExtractor
         {
             using var pump = new DecompressionPump(LayerCompressionDetector.OpenDecompressed(layer), ChunkSize, MaxChunks, ct);
             using var reader = new TarStreamReader(pump, layerName);
-            using var applier = new EntryApplier(root, ignore, layerName, new ExtractionWarnings(layerName, _warning), _writerThreads);
+            using var applier = new EntryApplier(root, ignore, layerName, new ExtractionWarnings(layerName, _warning), _writerThreads, QueuedFileMaxSize);
             while ((entry = reader.ReadNext()) is not null)
             {
                 ct.ThrowIfCancellationRequested();
