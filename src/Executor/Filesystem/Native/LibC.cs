@@ -102,6 +102,7 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "closedir")]
     public static partial int CloseDir(nint directory);
 
+    public const int ORdOnly = 0;
     public const int OWrOnly = 1;
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;

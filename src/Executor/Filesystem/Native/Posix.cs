@@ -46,6 +46,13 @@ internal static unsafe class Posix
     public static FileStatus LStat(string path) =>
         TryLStat(path, out var status) ? status : throw Error("lstat", path, LibC.ENOENT);
 
+    /// <summary>Opens a file for reading without following a final symlink (names as <see cref="PathEncoding"/> escapes them).</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRead(string path)
+    {
+        var fd = LibC.Open(path, LibC.ORdOnly | LibC.ONoFollow | LibC.OCloexec);
+        return fd >= 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true) : throw Error("open", path, Marshal.GetLastPInvokeError());
+    }
+
     public static int LChown(string path, uint uid, uint gid) => Check(LibC.LChown(path, uid, gid));
 
     public static void Chmod(string path, uint mode) => ThrowOnError(LibC.Chmod(path, mode & 0xFFF), "chmod", path);

@@ -86,6 +86,12 @@ internal sealed class TarStreamWriter : IDisposable
             }
         }
 
+        if (PathEncoding.HasEscapes(header.Name) || PathEncoding.HasEscapes(header.LinkName))
+        {
+            // The path values carry bytes that are not UTF-8: say so, as GNU tar does.
+            pax.Insert(0, new("hdrcharset", "BINARY"u8.ToArray()));
+        }
+
         if (pax.Count > 0)
         {
             WritePaxHeader(header.Name, pax);
