@@ -286,10 +286,19 @@ internal sealed class EntryApplier : IDisposable
             RemoveIfExists(target, host);
         }
 
-        var job = new FileJob(entry, target, host);
         if (entry.Size <= _queuedFileMaxSize)
         {
-            job.TakeData(reader);
+            var job = new FileJob(entry, target, host);
+            try
+            {
+                job.TakeData(reader);
+            }
+            catch
+            {
+                job.ReleaseData();
+                throw;
+            }
+
             _writers.Enqueue(job);
             return;
         }

@@ -39,10 +39,18 @@ internal sealed class FileWriterPool : IDisposable
         }
     }
 
-    /// <summary>Queues a job, or writes it on the calling thread when no worker exists or the queue is full.</summary>
+    /// <summary>
+    /// Queues a job, or writes it on the calling thread when no worker exists or the queue is full. The pool owns the
+    /// job's data from here on, also when this throws.
+    /// </summary>
     public void Enqueue(FileJob job)
     {
-        ThrowIfFailed();
+        if (_failure is not null)
+        {
+            job.ReleaseData();
+            _failure.Throw();
+        }
+
         Prune();
         bool inline;
         lock (_sync)
