@@ -88,7 +88,7 @@ internal sealed class EntryApplier : IDisposable
         var target = parent is null ? null : InsidePath.Combine(parent, fileName);
         if (target is null || _ignore.IsIgnored(target))
         {
-            _warnings.Once("ignored", $"'{entry.Name}' leads into an ignored path and was skipped");
+            _warnings.Once("ignored", $"'{PathEncoding.Display(entry.Name)}' leads into an ignored path and was skipped");
             return;
         }
 
@@ -361,12 +361,12 @@ internal sealed class EntryApplier : IDisposable
     private bool CreateHardLink(TarEntryHeader entry, string target, string host)
     {
         var linkName = InsidePath.Clean("/" + entry.LinkName)
-            ?? throw Hostile(entry, $"its hardlink target '{entry.LinkName}' climbs above the root with '..'");
+            ?? throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' climbs above the root with '..'");
         var source = InsidePath.Combine(
             _root.ResolveInside(InsidePath.Parent(linkName), followFinalSymlink: true), InsidePath.FileName(linkName));
         if (_ignore.IsIgnored(source))
         {
-            _warnings.Once("ignored-link", $"hardlink '{entry.Name}' to ignored path '{entry.LinkName}' was skipped");
+            _warnings.Once("ignored-link", $"hardlink '{PathEncoding.Display(entry.Name)}' to ignored path '{PathEncoding.Display(entry.LinkName)}' was skipped");
             return false;
         }
 
@@ -375,12 +375,12 @@ internal sealed class EntryApplier : IDisposable
         var sourceHost = _root.ToHostPath(source);
         if (!Posix.TryLStat(sourceHost, out var sourceStatus))
         {
-            throw Hostile(entry, $"its hardlink target '{entry.LinkName}' does not exist");
+            throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' does not exist");
         }
 
         if (sourceStatus.IsDirectory)
         {
-            throw Hostile(entry, $"its hardlink target '{entry.LinkName}' is a directory");
+            throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' is a directory");
         }
 
         if (source == target)
@@ -412,7 +412,7 @@ internal sealed class EntryApplier : IDisposable
 
         if (type != FileStatus.TypeFifo && errno is LibC.EPERM or 13 /* EACCES */)
         {
-            _warnings.Once("mknod", $"device node '{entry.Name}' skipped: creating device nodes is not permitted here");
+            _warnings.Once("mknod", $"device node '{PathEncoding.Display(entry.Name)}' skipped: creating device nodes is not permitted here");
             return false;
         }
 
@@ -454,7 +454,7 @@ internal sealed class EntryApplier : IDisposable
         }
 
         var what = kind == "chown" ? $"ownership {entry.Uid}:{entry.Gid}" : $"extended attribute {kind[6..]}";
-        _warnings.Once(kind, $"{what} of '{entry.Name}' not set: {Marshal.GetPInvokeErrorMessage(errno)}");
+        _warnings.Once(kind, $"{what} of '{PathEncoding.Display(entry.Name)}' not set: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private LayerFormatException Hostile(TarEntryHeader entry, string message) => new(_layerName, entry.Name, message);

@@ -241,8 +241,8 @@ internal static unsafe class Posix
     }
 
     public static IOException Error(string operation, string path, int errno) => errno == 0
-        ? new($"{operation} '{path}' failed without an errno: in a static NativeAOT build, libc must be bound with <DirectPInvoke Include=\"libc\" />")
-        : new($"{operation} '{path}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        ? new($"{operation} '{PathEncoding.Display(path)}' failed without an errno: in a static NativeAOT build, libc must be bound with <DirectPInvoke Include=\"libc\" />")
+        : new($"{operation} '{PathEncoding.Display(path)}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
 
     private static ulong MakeDevice(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) |
