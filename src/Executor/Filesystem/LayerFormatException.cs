@@ -1,3 +1,5 @@
+using Kaniko.Executor.Filesystem.Native;
+
 namespace Kaniko.Executor.Filesystem;
 
 /// <summary>A layer blob that is not a well-formed (or not a safe) tar: names the layer and, when known, the entry.</summary>
@@ -15,5 +17,5 @@ public sealed class LayerFormatException : Exception
     public string? EntryName { get; }
 
     private static string Format(string layerName, string? entryName, string message) =>
-        entryName is null ? $"layer {layerName}: {message}" : $"layer {layerName}, entry '{entryName}': {message}";
+        entryName is null ? $"layer {layerName}: {message}" : $"layer {layerName}, entry '{PathEncoding.Display(entryName)}': {message}";
 }

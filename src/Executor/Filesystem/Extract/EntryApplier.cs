@@ -8,31 +8,50 @@ namespace Kaniko.Executor.Filesystem.Extract;
 /// Applies the entries of one layer to a root, in order. Every path is resolved through <see cref="RootFs"/>
 /// (symlinks followed as if chrooted, final components never followed), so nothing is written outside the root;
 /// ignored paths are skipped. Whiteouts and opaque markers only remove what earlier layers put there.
+/// Regular files are handed to a <see cref="FileWriterPool"/> once their path is checked; everything that could
+/// observe or change such a file waits for it first, so the result is that of applying the entries one by one.
 /// </summary>
-internal sealed class EntryApplier
+internal sealed class EntryApplier : IDisposable
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
+
+    private const int MaxQueuedFiles = 4096;
 
     private readonly RootFs _root;
     private readonly IgnoreList _ignore;
     private readonly string _layerName;
     private readonly ExtractionWarnings _warnings;
     private readonly TreeRemover _remover;
+    private readonly FileWriterPool _writers;
     private readonly Dictionary<string, string> _directoryCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _writtenByThisLayer = new(StringComparer.Ordinal);
-    private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
-    private readonly byte[] _copyBuffer;
 
-    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, byte[] copyBuffer)
+    /// <summary>Directories this layer created (mkdir succeeded): nothing is in them but what this layer wrote.</summary>
+    private readonly HashSet<string> _createdDirectories = new(StringComparer.Ordinal);
+
+    private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
+
+    /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
+    private readonly long _queuedFileMaxSize;
+
+    /// <param name="queuedFileMaxSize">
+    /// Largest file queued with all its data: it must fit several times into the decompressed data in flight, or
+    /// queueing it would wait for chunks that only its own writing frees.
+    /// </param>
+    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize)
     {
+        _queuedFileMaxSize = queuedFileMaxSize;
         _root = root;
         _ignore = ignore;
         _layerName = layerName;
         _warnings = warnings;
         _remover = new TreeRemover(root, ignore);
-        _copyBuffer = copyBuffer;
+        _writers = new FileWriterPool(writerThreads, MaxQueuedFiles, WriteQueuedFile);
     }
+
+    /// <summary>Stops the writer threads; files not yet written are dropped (the extraction failed).</summary>
+    public void Dispose() => _writers.Dispose();
 
     public void Apply(TarEntryHeader entry, TarStreamReader reader)
     {
@@ -69,7 +88,7 @@ internal sealed class EntryApplier
         var target = parent is null ? null : InsidePath.Combine(parent, fileName);
         if (target is null || _ignore.IsIgnored(target))
         {
-            _warnings.Once("ignored", $"'{entry.Name}' leads into an ignored path and was skipped");
+            _warnings.Once("ignored", $"'{PathEncoding.Display(entry.Name)}' leads into an ignored path and was skipped");
             return;
         }
 
@@ -80,13 +99,19 @@ internal sealed class EntryApplier
                 WriteFile(entry, target, host, reader);
                 break;
             case TarEntryType.Directory:
-                if (!Posix.TryMkdir(host, 0x1C0))
+                _writers.WaitForPath(target);
+                if (Posix.TryMkdir(host, 0x1C0))
+                {
+                    _createdDirectories.Add(target);
+                }
+                else
                 {
                     var existing = Posix.LStat(host);
                     if (!existing.IsDirectory)
                     {
                         RemoveExisting(target, existing);
                         Posix.Mkdir(host, 0x1C0);
+                        _createdDirectories.Add(target);
                     }
                 }
 
@@ -94,6 +119,7 @@ internal sealed class EntryApplier
                 _directoryTimes.Add((host, entry.MtimeSeconds, entry.MtimeNanoseconds));
                 break;
             case TarEntryType.SymbolicLink:
+                _writers.WaitForPath(target);
                 RemoveIfExists(target, host);
                 Posix.Symlink(entry.LinkName, host);
                 SetMetadata(host, entry, isSymlink: true);
@@ -123,6 +149,7 @@ internal sealed class EntryApplier
     /// <summary>Sets directory mtimes last (writing their children changed them), deepest first.</summary>
     public void Complete()
     {
+        _writers.WaitForAll();
         for (var i = _directoryTimes.Count - 1; i >= 0; i--)
         {
             var (host, seconds, nanoseconds) = _directoryTimes[i];
@@ -138,6 +165,8 @@ internal sealed class EntryApplier
         var parent = _root.ResolveInside(InsidePath.Parent(name), followFinalSymlink: true);
         if (fileName == OpaqueMarker)
         {
+            _writers.WaitForAll();
+            _createdDirectories.Clear();
             var hostParent = _root.ToHostPath(parent);
             if (!Posix.TryLStat(hostParent, out var status) || !status.IsDirectory)
             {
@@ -163,7 +192,15 @@ internal sealed class EntryApplier
         }
 
         var target = InsidePath.Combine(parent, fileName[WhiteoutPrefix.Length..]);
-        if (!_writtenByThisLayer.Contains(target) && _remover.Remove(target))
+        if (_writtenByThisLayer.Contains(target) || !Posix.TryLStat(_root.ToHostPath(target), out _))
+        {
+            return;
+        }
+
+        // Files of this layer may be being written below it (into a directory of an earlier layer).
+        _writers.WaitForAll();
+        _createdDirectories.Clear();
+        if (_remover.Remove(target))
         {
             _directoryCache.Clear();
         }
@@ -186,6 +223,7 @@ internal sealed class EntryApplier
         }
 
         var resolved = _root.ResolveInside(lexical, followFinalSymlink: true);
+        _writers.WaitForPath(resolved);
         var current = InsidePath.Root;
         foreach (var part in resolved.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -208,6 +246,7 @@ internal sealed class EntryApplier
 
             Posix.Mkdir(host, 0x1ED);
             _writtenByThisLayer.Add(current);
+            _createdDirectories.Add(current);
         }
 
         _directoryCache[lexical] = resolved;
@@ -218,6 +257,8 @@ internal sealed class EntryApplier
     {
         if (existing.IsDirectory)
         {
+            _writers.WaitForAll();
+            _createdDirectories.Clear();
             _remover.Remove(insidePath);
             _directoryCache.Clear();
             if (Posix.TryLStat(_root.ToHostPath(insidePath), out _))
@@ -237,33 +278,76 @@ internal sealed class EntryApplier
 
     private void WriteFile(TarEntryHeader entry, string target, string host, TarStreamReader reader)
     {
-        var file = NewFile.TryCreate(host);
-        if (file is null)
+        _writers.WaitForPath(target);
+
+        // In a directory this layer created, only what this layer wrote can be in the way: no lookup needed.
+        if (!_createdDirectories.Contains(InsidePath.Parent(target)) || _writtenByThisLayer.Contains(target))
         {
             RemoveIfExists(target, host);
-            file = NewFile.TryCreate(host) ?? throw new IOException($"'{host}' reappeared while it was being replaced");
         }
 
-        using (file)
+        if (entry.Size <= _queuedFileMaxSize)
         {
-            int read;
-            while ((read = reader.ReadData(_copyBuffer)) > 0)
+            var job = new FileJob(entry, target, host);
+            try
             {
-                file.Write(_copyBuffer.AsSpan(0, read));
+                job.TakeData(reader);
+            }
+            catch
+            {
+                job.ReleaseData();
+                throw;
             }
 
-            Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
-            file.Chmod(entry.Mode);
-            if (entry.Xattrs is not null)
-            {
-                foreach (var (name, value) in entry.Xattrs)
-                {
-                    Tolerate(file.SetXattr(name, value), "xattr:" + name, host, entry);
-                }
-            }
-
-            file.SetTimes(entry.MtimeSeconds, entry.MtimeNanoseconds);
+            _writers.Enqueue(job);
+            return;
         }
+
+        using var file = CreateFile(host);
+        while (reader.TryReadDataSegment(out var chunk, out var offset, out var count))
+        {
+            file.Write(chunk.Buffer.AsSpan(offset, count));
+        }
+
+        FinishFile(file, entry, host);
+    }
+
+    /// <summary>Runs on a writer thread: failures name the layer and the entry.</summary>
+    private void WriteQueuedFile(FileJob job)
+    {
+        try
+        {
+            using var file = CreateFile(job.Host);
+            foreach (var (chunk, offset, count) in job.Segments)
+            {
+                file.Write(chunk.Buffer.AsSpan(offset, count));
+            }
+
+            FinishFile(file, job.Entry, job.Host);
+        }
+        catch (IOException exception)
+        {
+            throw new EntryWriteException(_layerName, job.Entry.Name, exception);
+        }
+    }
+
+    private static NewFile CreateFile(string host) =>
+        NewFile.TryCreate(host) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
+
+    /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times.</summary>
+    private void FinishFile(NewFile file, TarEntryHeader entry, string host)
+    {
+        Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
+        file.Chmod(entry.Mode);
+        if (entry.Xattrs is not null)
+        {
+            foreach (var (name, value) in entry.Xattrs)
+            {
+                Tolerate(file.SetXattr(name, value), "xattr:" + name, host, entry);
+            }
+        }
+
+        file.SetTimes(entry.MtimeSeconds, entry.MtimeNanoseconds);
     }
 
     private void RemoveIfExists(string target, string host)
@@ -277,24 +361,26 @@ internal sealed class EntryApplier
     private bool CreateHardLink(TarEntryHeader entry, string target, string host)
     {
         var linkName = InsidePath.Clean("/" + entry.LinkName)
-            ?? throw Hostile(entry, $"its hardlink target '{entry.LinkName}' climbs above the root with '..'");
+            ?? throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' climbs above the root with '..'");
         var source = InsidePath.Combine(
             _root.ResolveInside(InsidePath.Parent(linkName), followFinalSymlink: true), InsidePath.FileName(linkName));
         if (_ignore.IsIgnored(source))
         {
-            _warnings.Once("ignored-link", $"hardlink '{entry.Name}' to ignored path '{entry.LinkName}' was skipped");
+            _warnings.Once("ignored-link", $"hardlink '{PathEncoding.Display(entry.Name)}' to ignored path '{PathEncoding.Display(entry.LinkName)}' was skipped");
             return false;
         }
 
+        _writers.WaitForPath(source);
+        _writers.WaitForPath(target);
         var sourceHost = _root.ToHostPath(source);
         if (!Posix.TryLStat(sourceHost, out var sourceStatus))
         {
-            throw Hostile(entry, $"its hardlink target '{entry.LinkName}' does not exist");
+            throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' does not exist");
         }
 
         if (sourceStatus.IsDirectory)
         {
-            throw Hostile(entry, $"its hardlink target '{entry.LinkName}' is a directory");
+            throw Hostile(entry, $"its hardlink target '{PathEncoding.Display(entry.LinkName)}' is a directory");
         }
 
         if (source == target)
@@ -309,6 +395,7 @@ internal sealed class EntryApplier
 
     private bool CreateSpecialFile(TarEntryHeader entry, string target, string host)
     {
+        _writers.WaitForPath(target);
         RemoveIfExists(target, host);
 
         var type = entry.Type switch
@@ -325,7 +412,7 @@ internal sealed class EntryApplier
 
         if (type != FileStatus.TypeFifo && errno is LibC.EPERM or 13 /* EACCES */)
         {
-            _warnings.Once("mknod", $"device node '{entry.Name}' skipped: creating device nodes is not permitted here");
+            _warnings.Once("mknod", $"device node '{PathEncoding.Display(entry.Name)}' skipped: creating device nodes is not permitted here");
             return false;
         }
 
@@ -367,7 +454,7 @@ internal sealed class EntryApplier
         }
 
         var what = kind == "chown" ? $"ownership {entry.Uid}:{entry.Gid}" : $"extended attribute {kind[6..]}";
-        _warnings.Once(kind, $"{what} of '{entry.Name}' not set: {Marshal.GetPInvokeErrorMessage(errno)}");
+        _warnings.Once(kind, $"{what} of '{PathEncoding.Display(entry.Name)}' not set: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private LayerFormatException Hostile(TarEntryHeader entry, string message) => new(_layerName, entry.Name, message);

@@ -24,7 +24,9 @@ internal static class LayerCompressionDetector
         var prefixed = new PrefixedStream(head.AsMemory(0, count), layer);
         if (count >= 2 && head[0] == 0x1F && head[1] == 0x8B)
         {
-            return new GZipStream(prefixed, CompressionMode.Decompress, leaveOpen: false);
+            // GZipStream reads its source 8 KB at a time: larger reads save thousands of system calls per layer.
+            // Disposing it disposes only the PrefixedStream, which leaves the caller's stream open.
+            return new GZipStream(new BufferedStream(prefixed, 1 << 18), CompressionMode.Decompress, leaveOpen: false);
         }
 
         if (count == 4 && head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD)

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Kaniko.Executor.Filesystem.Native;
 
@@ -19,7 +18,7 @@ internal static unsafe class DirectoryScanner
     /// <summary>Opens a child directory of an open directory; -1 if it vanished or is no directory.</summary>
     public static int OpenChild(int parentFd, string name, string hostPathForErrors)
     {
-        var bytes = Encoding.UTF8.GetBytes(name + "\0");
+        var bytes = PathEncoding.GetBytes(name + "\0");
         fixed (byte* pointer = bytes)
         {
             var fd = LibC.OpenAt(parentFd, pointer, LibC.ODirectory | LibC.ONoFollow | LibC.OCloexec);
@@ -29,10 +28,9 @@ internal static unsafe class DirectoryScanner
 
     /// <summary>
     /// Calls <paramref name="onEntry"/> with each entry's name and lstat result; takes ownership of <paramref name="fd"/>.
-    /// Names that are not valid UTF-8 cannot be represented as .NET strings: they go to <paramref name="onInvalidName"/>.
+    /// Names that are not valid UTF-8 come escaped (<see cref="PathEncoding"/>): they reach the same entry again.
     /// </summary>
-    public static void Read<TState>(int fd, string hostPathForErrors, TState state, Action<TState, string, FileStatus> onEntry,
-        Action<TState, string>? onInvalidName = null)
+    public static void Read<TState>(int fd, string hostPathForErrors, TState state, Action<TState, string, FileStatus> onEntry)
     {
         var directory = LibC.FdOpenDir(fd);
         if (directory == 0)
@@ -72,14 +70,7 @@ internal static unsafe class DirectoryScanner
                     continue; // vanished between readdir and statx
                 }
 
-                var nameBytes = new ReadOnlySpan<byte>(name, length);
-                if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
-                {
-                    onInvalidName?.Invoke(state, Encoding.UTF8.GetString(nameBytes));
-                    continue;
-                }
-
-                onEntry(state, Encoding.UTF8.GetString(nameBytes), Posix.ToStatus(buffer));
+                onEntry(state, PathEncoding.Decode(new ReadOnlySpan<byte>(name, length)), Posix.ToStatus(buffer));
             }
         }
         finally

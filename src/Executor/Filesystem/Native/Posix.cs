@@ -46,6 +46,13 @@ internal static unsafe class Posix
     public static FileStatus LStat(string path) =>
         TryLStat(path, out var status) ? status : throw Error("lstat", path, LibC.ENOENT);
 
+    /// <summary>Opens a file for reading without following a final symlink (names as <see cref="PathEncoding"/> escapes them).</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRead(string path)
+    {
+        var fd = LibC.Open(path, LibC.ORdOnly | LibC.ONoFollow | LibC.OCloexec);
+        return fd >= 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true) : throw Error("open", path, Marshal.GetLastPInvokeError());
+    }
+
     public static int LChown(string path, uint uid, uint gid) => Check(LibC.LChown(path, uid, gid));
 
     public static void Chmod(string path, uint mode) => ThrowOnError(LibC.Chmod(path, mode & 0xFFF), "chmod", path);
@@ -105,7 +112,7 @@ internal static unsafe class Posix
 
             if (length < size)
             {
-                return Encoding.UTF8.GetString(buffer, 0, (int)length);
+                return PathEncoding.Decode(buffer.AsSpan(0, (int)length));
             }
 
             size *= 4;
@@ -234,8 +241,8 @@ internal static unsafe class Posix
     }
 
     public static IOException Error(string operation, string path, int errno) => errno == 0
-        ? new($"{operation} '{path}' failed without an errno: in a static NativeAOT build, libc must be bound with <DirectPInvoke Include=\"libc\" />")
-        : new($"{operation} '{path}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        ? new($"{operation} '{PathEncoding.Display(path)}' failed without an errno: in a static NativeAOT build, libc must be bound with <DirectPInvoke Include=\"libc\" />")
+        : new($"{operation} '{PathEncoding.Display(path)}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
 
     private static ulong MakeDevice(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) |

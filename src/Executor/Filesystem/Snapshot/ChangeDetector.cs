@@ -81,7 +81,7 @@ internal sealed class ChangeDetector(SnapshotMode mode)
             var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
             try
             {
-                using var file = File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var file = Posix.OpenRead(hostPath);
                 long offset = 0;
                 int read;
                 while ((read = RandomAccess.Read(file, buffer, offset)) > 0)
@@ -97,7 +97,7 @@ internal sealed class ChangeDetector(SnapshotMode mode)
         }
         else if (status.IsSymlink)
         {
-            hasher.AppendData(Encoding.UTF8.GetBytes(Posix.ReadLink(hostPath)));
+            hasher.AppendData(PathEncoding.GetBytes(Posix.ReadLink(hostPath)));
         }
 
         Span<byte> digest = stackalloc byte[32];

@@ -107,7 +107,7 @@ internal sealed class SnapshotLayerWriter(RootFs root, SnapshotOptions options)
 
     private static void CopyContent(TarStreamWriter tar, string host, long size, byte[] buffer)
     {
-        using var file = File.OpenHandle(host, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var file = Posix.OpenRead(host);
         long offset = 0;
         while (offset < size)
         {

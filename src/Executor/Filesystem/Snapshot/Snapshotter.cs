@@ -15,13 +15,10 @@ public sealed class Snapshotter
     private readonly IgnoreList _ignore;
     private readonly SnapshotOptions _options;
     private readonly ChangeDetector _detector;
-    private readonly Action<string>? _warning;
     private Dictionary<string, BaselineEntry>? _baseline;
 
-    /// <param name="warning">Receives paths left out of snapshots (names that are not valid UTF-8).</param>
-    public Snapshotter(string rootPath, IgnoreList ignore, SnapshotOptions options, Action<string>? warning = null)
+    public Snapshotter(string rootPath, IgnoreList ignore, SnapshotOptions options)
     {
-        _warning = warning;
         ArgumentNullException.ThrowIfNull(ignore);
         ArgumentNullException.ThrowIfNull(options);
         _root = new RootFs(rootPath);
@@ -122,7 +119,7 @@ public sealed class Snapshotter
         foreach (var scope in scopes)
         {
             ct.ThrowIfCancellationRequested();
-            new TreeScanner(_root, _ignore, _warning).Scan(scope, now, ct);
+            new TreeScanner(_root, _ignore).Scan(scope, now, ct);
         }
 
         var before = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
@@ -200,7 +197,7 @@ public sealed class Snapshotter
     private Dictionary<string, BaselineEntry> Scan(string scope, CancellationToken ct)
     {
         var entries = new Dictionary<string, BaselineEntry>(Math.Max(_baseline?.Count ?? 0, 1024), StringComparer.Ordinal);
-        new TreeScanner(_root, _ignore, _warning).Scan(scope, entries, ct);
+        new TreeScanner(_root, _ignore).Scan(scope, entries, ct);
         return entries;
     }
 

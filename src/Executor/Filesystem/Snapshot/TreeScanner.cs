@@ -6,11 +6,10 @@ namespace Kaniko.Executor.Filesystem.Snapshot;
 /// Walks a root (or a subtree of it) and lstats every path, skipping ignored paths and not descending into
 /// directories of another filesystem (as <c>find -xdev</c>).
 /// </summary>
-internal sealed class TreeScanner(RootFs root, IgnoreList ignore, Action<string>? warning = null)
+internal sealed class TreeScanner(RootFs root, IgnoreList ignore)
 {
     private readonly ulong _rootDevice = Posix.LStat(root.RootPath).Device;
     private readonly IgnoreList _ignore = ignore;
-    private readonly Action<string>? _warning = warning;
 
     /// <summary>Adds <paramref name="insidePath"/> (already resolved) and everything below it to <paramref name="into"/>.</summary>
     public void Scan(string insidePath, Dictionary<string, BaselineEntry> into, CancellationToken ct)
@@ -47,8 +46,7 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore, Action<string>
         }
 
         var state = new DirectoryState(this, insidePath, into, _ignore.ContainsIgnored(insidePath));
-        DirectoryScanner.Read(fd, host, state, static (state, name, status) => state.Add(name, status),
-            static (state, name) => state.Skip(name));
+        DirectoryScanner.Read(fd, host, state, static (state, name, status) => state.Add(name, status));
         foreach (var name in state.Subdirectories)
         {
             ScanDirectory(InsidePath.Combine(insidePath, name), InsidePath.Combine(host, name), into, ct);
@@ -58,9 +56,6 @@ internal sealed class TreeScanner(RootFs root, IgnoreList ignore, Action<string>
     private sealed class DirectoryState(TreeScanner scanner, string insidePath, Dictionary<string, BaselineEntry> into, bool mayHoldIgnored)
     {
         public List<string> Subdirectories { get; } = [];
-
-        public void Skip(string lossyName) => scanner._warning?.Invoke(
-            $"'{InsidePath.Combine(insidePath, lossyName)}' has a name that is not valid UTF-8 and is left out of the snapshot");
 
         public void Add(string name, FileStatus status)
         {

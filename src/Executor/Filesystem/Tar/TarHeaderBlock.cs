@@ -1,4 +1,5 @@
 using System.Text;
+using Kaniko.Executor.Filesystem.Native;
 
 namespace Kaniko.Executor.Filesystem.Tar;
 
@@ -173,6 +174,6 @@ internal static class TarHeaderBlock
     private static string CString(ReadOnlySpan<byte> field)
     {
         var end = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? field : field[..end]);
+        return PathEncoding.Decode(end < 0 ? field : field[..end]);
     }
 }

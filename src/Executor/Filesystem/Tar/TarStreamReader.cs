@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text;
+using Kaniko.Executor.Filesystem.Native;
 
 namespace Kaniko.Executor.Filesystem.Tar;
 
@@ -12,21 +12,27 @@ internal sealed class TarStreamReader : IDisposable
     private const int BlockSize = 512;
     private const int MaxMetaHeaderSize = 1 << 20;
 
-    private readonly Stream _source;
+    private readonly IDataChunkSource _source;
     private readonly string _layerName;
-    private readonly byte[] _buffer;
-    private int _bufferStart;
-    private int _bufferEnd;
+    private readonly byte[] _headerScratch = new byte[BlockSize];
+    private DataChunk? _chunk;
+    private int _position;
+    private bool _sourceEnded;
     private long _dataRemaining;
     private long _paddingRemaining;
     private string? _currentName;
     private bool _finished;
 
     public TarStreamReader(Stream source, string layerName, int bufferSize = 1 << 17)
+        : this(new StreamChunkSource(source, Math.Max(bufferSize, BlockSize)), layerName)
+    {
+    }
+
+    /// <summary>Reads the chunks of <paramref name="source"/>, releasing each once read past.</summary>
+    public TarStreamReader(IDataChunkSource source, string layerName)
     {
         _source = source;
         _layerName = layerName;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, BlockSize * 4));
     }
 
     /// <summary>Bytes of the current entry's data not read yet.</summary>
@@ -134,106 +140,129 @@ internal sealed class TarStreamReader : IDisposable
     /// <summary>Reads the current entry's data; 0 once it is exhausted. Throws if the stream ends early.</summary>
     public int ReadData(Span<byte> destination)
     {
-        if (_dataRemaining == 0 || destination.IsEmpty)
+        var total = 0;
+        while (!destination.IsEmpty && TryReadDataSegment(out var chunk, out var offset, out var count, destination.Length))
         {
-            return 0;
+            chunk.Buffer.AsSpan(offset, count).CopyTo(destination);
+            destination = destination[count..];
+            total += count;
         }
 
-        if (destination.Length > _dataRemaining)
+        return total;
+    }
+
+    /// <summary>
+    /// The next piece of the current entry's data as it lies in a chunk, without copying: false once the data is
+    /// exhausted. The chunk stays valid until the next call on this reader unless the caller adds a reference.
+    /// </summary>
+    public bool TryReadDataSegment(out DataChunk chunk, out int offset, out int count, int maxCount = int.MaxValue)
+    {
+        if (_dataRemaining == 0 || maxCount <= 0)
         {
-            destination = destination[..(int)_dataRemaining];
+            chunk = null!;
+            offset = count = 0;
+            return false;
         }
 
-        int read;
-        if (_bufferEnd > _bufferStart)
-        {
-            read = Math.Min(destination.Length, _bufferEnd - _bufferStart);
-            _buffer.AsSpan(_bufferStart, read).CopyTo(destination);
-            _bufferStart += read;
-        }
-        else if (destination.Length >= _buffer.Length / 2)
-        {
-            read = _source.Read(destination);
-        }
-        else
-        {
-            Fill();
-            read = Math.Min(destination.Length, _bufferEnd - _bufferStart);
-            _buffer.AsSpan(_bufferStart, read).CopyTo(destination);
-            _bufferStart += read;
-        }
-
-        if (read == 0)
+        if (!EnsureAvailable())
         {
             throw Error($"the layer ended inside this entry's data ({_dataRemaining} bytes missing; truncated?)");
         }
 
-        _dataRemaining -= read;
-        return read;
+        chunk = _chunk!;
+        offset = _position;
+        count = (int)Math.Min(Math.Min(_dataRemaining, maxCount), chunk.Count - _position);
+        _position += count;
+        _dataRemaining -= count;
+        return true;
     }
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+    /// <summary>Reads (and releases) whatever follows the end-of-archive marker, so the whole source is consumed.</summary>
+    public void DrainToEnd()
+    {
+        while (EnsureAvailable())
+        {
+            _position = _chunk!.Count;
+        }
+    }
+
+    public void Dispose()
+    {
+        _chunk?.Release();
+        _chunk = null;
+    }
 
     private LayerFormatException Error(string message) => new(_layerName, _currentName, message);
 
-    private ReadOnlySpan<byte> ReadBlock()
+    /// <summary>True when the current chunk has unread bytes, moving to the next chunk when needed.</summary>
+    private bool EnsureAvailable()
     {
-        if (_bufferEnd - _bufferStart < BlockSize)
+        while (_chunk is null || _position == _chunk.Count)
         {
-            Fill();
-            if (_bufferEnd == _bufferStart)
+            if (_sourceEnded)
             {
-                return [];
+                return false;
             }
 
-            if (_bufferEnd - _bufferStart < BlockSize)
+            _chunk?.Release();
+            _chunk = null;
+            _position = 0;
+            var next = _source.Next();
+            if (next is null)
+            {
+                _sourceEnded = true;
+                return false;
+            }
+
+            _chunk = next;
+        }
+
+        return true;
+    }
+
+    /// <summary>The next 512-byte block (in the chunk, or assembled when it spans two); empty at the end of the source.</summary>
+    private ReadOnlySpan<byte> ReadBlock()
+    {
+        if (!EnsureAvailable())
+        {
+            return [];
+        }
+
+        if (_chunk!.Count - _position >= BlockSize)
+        {
+            var block = _chunk.Buffer.AsSpan(_position, BlockSize);
+            _position += BlockSize;
+            return block;
+        }
+
+        var filled = 0;
+        while (filled < BlockSize)
+        {
+            if (!EnsureAvailable())
             {
                 throw Error("the layer ended inside a tar header (truncated?)");
             }
+
+            var step = Math.Min(BlockSize - filled, _chunk!.Count - _position);
+            _chunk.Buffer.AsSpan(_position, step).CopyTo(_headerScratch.AsSpan(filled));
+            _position += step;
+            filled += step;
         }
 
-        var block = _buffer.AsSpan(_bufferStart, BlockSize);
-        _bufferStart += BlockSize;
-        return block;
-    }
-
-    /// <summary>Reads until at least one block is buffered or the source ends.</summary>
-    private void Fill()
-    {
-        if (_bufferStart > 0)
-        {
-            _buffer.AsSpan(_bufferStart, _bufferEnd - _bufferStart).CopyTo(_buffer);
-            _bufferEnd -= _bufferStart;
-            _bufferStart = 0;
-        }
-
-        while (_bufferEnd < BlockSize)
-        {
-            var read = _source.Read(_buffer, _bufferEnd, _buffer.Length - _bufferEnd);
-            if (read == 0)
-            {
-                return;
-            }
-
-            _bufferEnd += read;
-        }
+        return _headerScratch;
     }
 
     private void Skip(long count)
     {
         while (count > 0)
         {
-            if (_bufferEnd == _bufferStart)
+            if (!EnsureAvailable())
             {
-                Fill();
-                if (_bufferEnd == _bufferStart)
-                {
-                    throw Error("the layer ended inside this entry's data (truncated?)");
-                }
+                throw Error("the layer ended inside this entry's data (truncated?)");
             }
 
-            var step = (int)Math.Min(count, _bufferEnd - _bufferStart);
-            _bufferStart += step;
+            var step = (int)Math.Min(count, _chunk!.Count - _position);
+            _position += step;
             count -= step;
         }
     }
@@ -262,7 +291,7 @@ internal sealed class TarStreamReader : IDisposable
     private static string CString(byte[] data)
     {
         var end = Array.IndexOf(data, (byte)0);
-        return Encoding.UTF8.GetString(data, 0, end < 0 ? data.Length : end);
+        return PathEncoding.Decode(data.AsSpan(0, end < 0 ? data.Length : end));
     }
 
     private Dictionary<string, byte[]> ParsePax(byte[] data)
@@ -306,10 +335,10 @@ internal sealed class TarStreamReader : IDisposable
             switch (key)
             {
                 case "path":
-                    header.Name = Encoding.UTF8.GetString(value);
+                    header.Name = PathEncoding.Decode(value);
                     break;
                 case "linkpath":
-                    header.LinkName = Encoding.UTF8.GetString(value);
+                    header.LinkName = PathEncoding.Decode(value);
                     break;
                 case "size":
                     size = ParsePaxNumber(key, value);

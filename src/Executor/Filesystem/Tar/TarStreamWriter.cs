@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 
+using Kaniko.Executor.Filesystem.Native;
+
 namespace Kaniko.Executor.Filesystem.Tar;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal sealed class TarStreamWriter : IDisposable
         var (name, prefix) = SplitName(header.Name);
         if (name is null)
         {
-            pax.Add(new("path", Encoding.UTF8.GetBytes(header.Name)));
+            pax.Add(new("path", PathEncoding.GetBytes(header.Name)));
             name = Truncate(header.Name, 100);
             prefix = "";
         }
@@ -44,7 +46,7 @@ internal sealed class TarStreamWriter : IDisposable
         var linkName = header.LinkName;
         if (!FitsUstar(linkName, 100))
         {
-            pax.Add(new("linkpath", Encoding.UTF8.GetBytes(linkName)));
+            pax.Add(new("linkpath", PathEncoding.GetBytes(linkName)));
             linkName = Truncate(linkName, 100);
         }
 
@@ -82,6 +84,12 @@ internal sealed class TarStreamWriter : IDisposable
             {
                 pax.Add(new("SCHILY.xattr." + key, value));
             }
+        }
+
+        if (PathEncoding.HasEscapes(header.Name) || PathEncoding.HasEscapes(header.LinkName))
+        {
+            // The path values carry bytes that are not UTF-8: say so, as GNU tar does.
+            pax.Insert(0, new("hdrcharset", "BINARY"u8.ToArray()));
         }
 
         if (pax.Count > 0)

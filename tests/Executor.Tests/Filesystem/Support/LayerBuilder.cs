@@ -22,6 +22,12 @@ internal sealed class LayerBuilder
         return Add(entry, mode, uid, gid, mtime);
     }
 
+    public LayerBuilder File(string name, byte[] content, int mode = 0x1A4)
+    {
+        var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) };
+        return Add(entry, mode, 0, 0, null);
+    }
+
     public LayerBuilder Symlink(string name, string target) =>
         Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target }, 0x1FF, 0, 0, null);
 
