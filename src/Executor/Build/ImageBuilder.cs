@@ -147,7 +147,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 Log.BaseImage(logger, stageName, stage.BaseImage);
                 try
                 {
-                    baseImage = await loader.PullAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
+                    baseImage = await loader.ResolveAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is FormatException or RegistryException or InvalidOperationException)
                 {
@@ -162,8 +162,17 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 
             firstStage = false;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            await BaseImageLoader.ExtractAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
-            Log.Unpacked(logger, baseImage.Layers.Count, stage.BaseImage, started.Elapsed.TotalSeconds);
+            UnpackResult unpacked;
+            try
+            {
+                unpacked = await loader.UnpackAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RegistryException or LayerFormatException)
+            {
+                throw new BuildException(stage.From.Location, stage.From.Text.Trim(), e.Message, e);
+            }
+
+            Log.Unpacked(logger, unpacked.Layers, stage.BaseImage, started.Elapsed.TotalSeconds, unpacked.DownloadedBytes / 1048576.0);
 
             var snapshotter = new Snapshotter(root, ignore, new SnapshotOptions(options.Compression, options.CompressionLevel, options.Reproducible, options.SnapshotMode));
             await snapshotter.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -226,7 +235,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         StageImage image;
         try
         {
-            image = await loader.PullAsync(from, cancellationToken).ConfigureAwait(false);
+            image = await loader.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FormatException or RegistryException)
         {
@@ -237,7 +246,15 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 
         var directory = Path.Combine(workspace.StagesDirectory, "image-" + sources.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
-        await BaseImageLoader.ExtractAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await loader.UnpackAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RegistryException or LayerFormatException)
+        {
+            throw new InvalidOperationException($"--from={from}: {e.Message}", e);
+        }
+
         var source = new CopySource($"image {from}", directory, null);
         sources[key] = source;
         return source;

@@ -19,8 +19,8 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Information, "Base image for stage {Stage}: {Image}")]
     public static partial void BaseImage(ILogger logger, string stage, string image);
 
-    [LoggerMessage(103, LogLevel.Information, "Unpacked {LayerCount} layers of {Image} in {Seconds:0.00} s")]
-    public static partial void Unpacked(ILogger logger, int layerCount, string image, double seconds);
+    [LoggerMessage(103, LogLevel.Information, "Unpacked {LayerCount} layers of {Image} in {Seconds:0.00} s ({DownloadedMb:0.0} MB downloaded on the way)")]
+    public static partial void Unpacked(ILogger logger, int layerCount, string image, double seconds, double downloadedMb);
 
     [LoggerMessage(104, LogLevel.Information, "Skipping stage {Stage}: the target does not need it")]
     public static partial void SkippingStage(ILogger logger, string stage);
