@@ -422,23 +422,6 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         }
     }
 
-    private async Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
-    {
-        if (options.DigestFile is { } digestFile)
-        {
-            await AtomicFile.WriteAsync(digestFile, digest.ToString(), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (options.ImageNameWithDigestFile is { } nameFile)
-        {
-            var lines = destinations.Select(d => $"{d.RepositoryName}@{digest}\n");
-            await AtomicFile.WriteAsync(nameFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (options.ImageNameTagWithDigestFile is { } tagFile)
-        {
-            var lines = destinations.Select(d => $"{d.RepositoryName}:{d.Tag ?? "latest"}@{digest}\n");
-            await AtomicFile.WriteAsync(tagFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken) =>
+        DigestFiles.WriteAsync(digest, destinations, options.DigestFile, options.ImageNameWithDigestFile, options.ImageNameTagWithDigestFile, cancellationToken);
 }

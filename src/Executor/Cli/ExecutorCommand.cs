@@ -187,7 +187,7 @@ public sealed class ExecutorCommand
         return uri;
     }
 
-    private static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
+    internal static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
     {
         "auto" => ImageFormat.Auto,
         "docker" => ImageFormat.Docker,
@@ -244,7 +244,7 @@ public sealed class ExecutorCommand
         return args;
     }
 
-    private static Dictionary<string, string> ParsePairs(IEnumerable<string> values, string flag)
+    internal static Dictionary<string, string> ParsePairs(IEnumerable<string> values, string flag)
     {
         var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var value in values)
