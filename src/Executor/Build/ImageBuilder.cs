@@ -73,8 +73,14 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             {
                 ImageFormat.Oci => true,
                 ImageFormat.Docker => false,
-                _ => image.ManifestMediaType == MediaTypes.OciManifest,
+                // An OCI layout is read by skopeo and umoci only when it holds OCI manifests: it tips auto to OCI.
+                _ => options.OciLayoutPath is not null || image.ManifestMediaType == MediaTypes.OciManifest,
             };
+            if (!oci && options.OciLayoutPath is not null)
+            {
+                Log.DockerManifestInOciLayout(logger, options.OciLayoutPath);
+            }
+
             var assembled = ImageAssembler.Assemble(image, oci, options.Labels, CreationTime(), options.Annotations);
 
             var content = ImageContent.FromFiles(

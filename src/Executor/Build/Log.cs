@@ -43,6 +43,9 @@ internal static partial class Log
     [LoggerMessage(111, LogLevel.Information, "Wrote the image to {Path} ({Kind})")]
     public static partial void WroteOutput(ILogger logger, string kind, string path);
 
+    [LoggerMessage(112, LogLevel.Warning, "--oci-layout-path {Path} gets a Docker schema 2 manifest (--image-format docker): skopeo and umoci look only for OCI manifests in a layout; use --image-format oci or auto for a layout other tools read")]
+    public static partial void DockerManifestInOciLayout(ILogger logger, string path);
+
     [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
     public static partial void CleaningRoot(ILogger logger);
 }
