@@ -1,6 +1,8 @@
 using Kaniko.Executor.Filesystem;
 using Kaniko.Executor.Image;
 using Kaniko.Executor.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kaniko.Executor.Build;
 
@@ -12,7 +14,7 @@ public sealed record UnpackResult(int Layers, long DownloadedBytes);
 /// layers into a root in order, each while it downloads (later layers download ahead, a few in parallel), and
 /// keeps every verified blob in the build's blob store for the push.
 /// </summary>
-public sealed class BaseImageLoader(RegistryClient client, string blobsDirectory, Platform platform)
+public sealed class BaseImageLoader(RegistryClient client, string blobsDirectory, Platform platform, RegistryMirrors? mirrors = null, ILogger? logger = null)
 {
     private const int ParallelDownloads = 3;
 
@@ -30,7 +32,7 @@ public sealed class BaseImageLoader(RegistryClient client, string blobsDirectory
             throw new FormatException($"'{imageName}' is not a valid image reference (e.g. registry.example.com/group/image:tag)");
         }
 
-        var resolved = await client.ResolveImageAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+        var resolved = await ResolveThroughMirrorsAsync(reference, cancellationToken).ConfigureAwait(false);
         var layers = resolved.Manifest.Layers;
         var diffIds = resolved.Config.RootFs.DiffIds;
         if (layers.Count != diffIds.Count)
@@ -48,6 +50,43 @@ public sealed class BaseImageLoader(RegistryClient client, string blobsDirectory
         {
             ManifestMediaType = resolved.Manifest.MediaType ?? MediaTypes.OciManifest,
         };
+    }
+
+    /// <summary>
+    /// The image from the first of its registry's mirrors that has it, else from the registry itself (unless
+    /// --skip-default-registry-fallback). Any failure of a mirror (missing image, refused, unreachable) moves on.
+    /// </summary>
+    private async Task<ResolvedImage> ResolveThroughMirrorsAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        var candidates = (mirrors ?? RegistryMirrors.None).Candidates(reference);
+        var log = logger ?? NullLogger.Instance;
+        var failures = new List<string>();
+        foreach (var candidate in candidates)
+        {
+            var isLast = ReferenceEquals(candidate, candidates[^1]);
+            try
+            {
+                var resolved = await client.ResolveImageAsync(candidate, platform, cancellationToken).ConfigureAwait(false);
+                if (!ReferenceEquals(candidate, reference))
+                {
+                    Log.PulledFromMirror(log, reference.ToString(), candidate.ToString());
+                }
+
+                return resolved;
+            }
+            catch (RegistryException e) when (!isLast || !ReferenceEquals(candidate, reference))
+            {
+                failures.Add($"{candidate.Registry}: {e.Message}");
+                if (!isLast)
+                {
+                    Log.MirrorFailed(log, candidate.ToString(), reference.ToString(), e.Message);
+                }
+            }
+        }
+
+        throw new RegistryException(
+            $"{reference} is on none of its registry's mirrors, and --skip-default-registry-fallback forbids pulling it from {reference.Registry}: {string.Join("; ", failures)}",
+            reference.Registry, reference.Repository);
     }
 
     /// <summary>

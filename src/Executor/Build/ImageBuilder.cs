@@ -122,7 +122,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         var ignore = IgnoreList.Create(root, extraIgnored, readMountInfo: options.IsContainerMode);
         PrepareRoot(root, ignore);
 
-        var loader = new BaseImageLoader(client, workspace.BlobsDirectory, platform);
+        var loader = new BaseImageLoader(client, workspace.BlobsDirectory, platform, options.Mirrors, logger);
         var built = new Dictionary<int, StageImage>();
         var copySources = new Dictionary<string, CopySource>(StringComparer.Ordinal);
         var context = CreateContextSource();

@@ -46,6 +46,12 @@ internal static partial class Log
     [LoggerMessage(112, LogLevel.Warning, "--oci-layout-path {Path} gets a Docker schema 2 manifest (--image-format docker): skopeo and umoci look only for OCI manifests in a layout; use --image-format oci or auto for a layout other tools read")]
     public static partial void DockerManifestInOciLayout(ILogger logger, string path);
 
+    [LoggerMessage(113, LogLevel.Information, "Pulling {Image} from the mirror {Mirror}")]
+    public static partial void PulledFromMirror(ILogger logger, string image, string mirror);
+
+    [LoggerMessage(114, LogLevel.Warning, "Mirror {Mirror} could not serve {Image} ({Reason}); trying the next source")]
+    public static partial void MirrorFailed(ILogger logger, string mirror, string image, string reason);
+
     [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
     public static partial void CleaningRoot(ILogger logger);
 }
