@@ -105,14 +105,30 @@ internal sealed class BlobDownload : IAsyncDisposable
             var source = await _client.OpenBlobAsync(_repository, Blob, cancellationToken).ConfigureAwait(false);
             await using (source.ConfigureAwait(false))
             {
-                int n;
-
+                // Whole chunks: one write and one wake-up of the readers per MiB, not per network read.
                 // The read that returns 0 has checked size and digest (BlobReadStream).
-                while ((n = await source.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+                var ended = false;
+                while (!ended)
                 {
-                    await RandomAccess.WriteAsync(_file, buffer.AsMemory(0, n), _written, cancellationToken).ConfigureAwait(false);
-                    Volatile.Write(ref _written, _written + n);
-                    Signal();
+                    var n = 0;
+                    while (n < ChunkSize)
+                    {
+                        var read = await source.ReadAsync(buffer.AsMemory(n, ChunkSize - n), cancellationToken).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            ended = true;
+                            break;
+                        }
+
+                        n += read;
+                    }
+
+                    if (n > 0)
+                    {
+                        await RandomAccess.WriteAsync(_file, buffer.AsMemory(0, n), _written, cancellationToken).ConfigureAwait(false);
+                        Volatile.Write(ref _written, _written + n);
+                        Signal();
+                    }
                 }
             }
 
