@@ -107,6 +107,44 @@ public sealed class ImageInteropTests
     }
 
     [Fact]
+    public async Task Reproducible_builds_give_one_digest_and_carry_labels_annotations_and_source_date_epoch()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Plain, _none);
+        var baseImage = await BaseImages.PushBusyboxAsync(registry, "library/busybox", "latest", ImageFormat.Oci, _none);
+        using var work = TempDirectory.Create("reproducible");
+        var context = work.CreateSubdirectory("context");
+        await File.WriteAllTextAsync(Path.Combine(context, "note.txt"), "same\n");
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {baseImage}\nCOPY note.txt /note.txt\nRUN echo same > /made && mkdir /dir\n");
+
+        async Task<string> BuildAsync(string tag, params string[] extra)
+        {
+            var digestFile = work.Combine($"digest-{tag}");
+            var build = await Programs.RunExecutorAsync(
+                ["--context", context, "--destination", registry.Reference("repro/app", tag), "--insecure", "--reproducible",
+                    "--label", "team=core", "--annotation", "org.opencontainers.image.source=https://example.com/repo",
+                    "--digest-file", digestFile, .. extra, "--root", work.Combine($"root-{tag}"), "--kaniko-dir", work.Combine($"kaniko-{tag}")],
+                _none);
+            Assert.True(build.ExitCode == 0, $"build {tag} failed:\n{build.StandardError}");
+            return File.ReadAllText(digestFile);
+        }
+
+        var first = await BuildAsync("a");
+        await Task.Delay(1100);
+        var second = await BuildAsync("b");
+        var dated = await BuildAsync("c", "--build-arg", "SOURCE_DATE_EPOCH=1700000000");
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, dated);
+        using var config = await Skopeo.InspectRawConfigAsync(registry.Reference("repro/app", "a"), null, _none);
+        Assert.Equal("core", config.RootElement.GetProperty("config").GetProperty("Labels").GetProperty("team").GetString());
+        Assert.StartsWith("1970-01-01T00:00:00", config.RootElement.GetProperty("created").GetString(), StringComparison.Ordinal);
+        using var manifest = await Skopeo.InspectRawAsync(registry.Reference("repro/app", "a"), null, _none);
+        Assert.Equal("https://example.com/repo", manifest.RootElement.GetProperty("annotations").GetProperty("org.opencontainers.image.source").GetString());
+        using var datedConfig = await Skopeo.InspectRawConfigAsync(registry.Reference("repro/app", "c"), null, _none);
+        Assert.StartsWith("2023-11-14T22:13:20", datedConfig.RootElement.GetProperty("created").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_zstd_base_layer_is_pulled_and_unpacked()
     {
         await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Plain, _none);
