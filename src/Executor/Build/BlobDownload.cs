@@ -171,11 +171,20 @@ internal sealed class BlobDownload : IAsyncDisposable
 
     /// <summary>
     /// Reads the blob from the file up to what was written; at the written end it waits for more, and at the
-    /// blob's end for the verdict. Not seekable: the extractor reads it once, front to back.
+    /// blob's end for the verdict. Small reads (a decompressor asks for a few KiB at a time) are served from a
+    /// buffer filled by one larger read, to save system calls. Not seekable: read once, front to back.
     /// </summary>
     private sealed class Reader(BlobDownload download, CancellationToken waitToken) : Stream
     {
-        private long _position;
+        private const int BufferSize = 256 << 10;
+        private const int DirectReadSize = 64 << 10;
+
+        private byte[]? _buffer;
+        private int _bufferOffset;
+        private int _bufferCount;
+
+        /// <summary>File offset of the next byte not yet read from the file (buffered bytes come before it).</summary>
+        private long _filePosition;
 
         public override bool CanRead => true;
 
@@ -187,7 +196,7 @@ internal sealed class BlobDownload : IAsyncDisposable
 
         public override long Position
         {
-            get => _position;
+            get => _filePosition - (_bufferCount - _bufferOffset);
             set => throw new NotSupportedException();
         }
 
@@ -200,22 +209,36 @@ internal sealed class BlobDownload : IAsyncDisposable
                 return 0;
             }
 
+            if (TakeBuffered(buffer) is > 0 and var buffered)
+            {
+                return buffered;
+            }
+
             while (true)
             {
                 // Take the signal before looking at the state, so a write in between still wakes us.
                 var progress = Volatile.Read(ref download._progress).Task;
-                var available = download.Written - _position;
+                var available = download.Written - _filePosition;
                 if (available > 0)
                 {
-                    var n = RandomAccess.Read(download._file, buffer[..(int)Math.Min(buffer.Length, available)], _position);
-                    _position += n;
-                    return n;
+                    if (buffer.Length >= DirectReadSize)
+                    {
+                        var n = RandomAccess.Read(download._file, buffer[..(int)Math.Min(buffer.Length, available)], _filePosition);
+                        _filePosition += n;
+                        return n;
+                    }
+
+                    _buffer ??= new byte[BufferSize];
+                    _bufferCount = RandomAccess.Read(download._file, _buffer.AsSpan(0, (int)Math.Min(BufferSize, available)), _filePosition);
+                    _bufferOffset = 0;
+                    _filePosition += _bufferCount;
+                    return TakeBuffered(buffer);
                 }
 
                 if (download.Completion.IsCompleted)
                 {
                     // The last bytes are written before the end is announced: look once more.
-                    if (download.Written > _position)
+                    if (download.Written > _filePosition)
                     {
                         continue;
                     }
@@ -238,20 +261,25 @@ internal sealed class BlobDownload : IAsyncDisposable
                 return 0;
             }
 
+            if (TakeBuffered(buffer.Span) is > 0 and var buffered)
+            {
+                return buffered;
+            }
+
             while (true)
             {
                 var progress = Volatile.Read(ref download._progress).Task;
-                var available = download.Written - _position;
+                var available = download.Written - _filePosition;
                 if (available > 0)
                 {
-                    var n = await RandomAccess.ReadAsync(download._file, buffer[..(int)Math.Min(buffer.Length, available)], _position, cancellationToken).ConfigureAwait(false);
-                    _position += n;
+                    var n = await RandomAccess.ReadAsync(download._file, buffer[..(int)Math.Min(buffer.Length, available)], _filePosition, cancellationToken).ConfigureAwait(false);
+                    _filePosition += n;
                     return n;
                 }
 
                 if (download.Completion.IsCompleted)
                 {
-                    if (download.Written > _position)
+                    if (download.Written > _filePosition)
                     {
                         continue;
                     }
@@ -274,5 +302,18 @@ internal sealed class BlobDownload : IAsyncDisposable
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int TakeBuffered(Span<byte> destination)
+        {
+            var count = Math.Min(destination.Length, _bufferCount - _bufferOffset);
+            if (count <= 0)
+            {
+                return 0;
+            }
+
+            _buffer.AsSpan(_bufferOffset, count).CopyTo(destination);
+            _bufferOffset += count;
+            return count;
+        }
     }
 }
