@@ -2,10 +2,13 @@
 # Pushes and pulls a random image (default 1 GiB in 4 layers) with our registry client and with
 # `skopeo copy`, against the same kind of local docker-registry, several runs; prints each timing,
 # the medians, the ratio ours/skopeo (target <= 1.1) and peak memory (ours: target < 150 MB).
+# Also "unpack": what a build does with a base image (ours: download and unpack each layer while it
+# downloads, blobs kept; peer: skopeo copy to an OCI layout, then pigz -dc | tar -x per layer).
 #
 # Usage: bench/registry/run.sh [--size-mb N] [--layers N] [--runs N] [--work DIR] [--aot]
 #   --aot: time a NativeAOT build of our side (as the executor ships) instead of `dotnet registry-bench.dll`.
-# Needs: dotnet, docker-registry, skopeo, curl, /usr/bin/time (scripts/testbed/install.sh installs them).
+# Needs: dotnet, docker-registry, skopeo, curl, jq, pigz, /usr/bin/time (scripts/testbed/install.sh installs
+# all but pigz: apt-get install pigz).
 # Every push goes to a fresh registry (no blob is already there for either tool); pulls read what was pushed.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -89,6 +92,21 @@ else
   bench=(dotnet "$repo/bench/registry/bin/Release/net10.0/registry-bench.dll")
 fi
 
+# The peer of "unpack": skopeo copies the image into an OCI layout, then each layer is unpacked in order.
+cat >"$work/peer-unpack.sh" <<'PEER'
+#!/usr/bin/env bash
+set -euo pipefail
+ref=$1 dir=$2
+mkdir -p "$dir"
+skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$ref" "oci:$dir/layout:x"
+mkdir -p "$dir/root"
+manifest=$(jq -r '.manifests[0].digest' "$dir/layout/index.json")
+for digest in $(jq -r '.layers[].digest' "$dir/layout/blobs/sha256/${manifest#sha256:}"); do
+  pigz -dc "$dir/layout/blobs/sha256/${digest#sha256:}" | tar -x -C "$dir/root"
+done
+PEER
+chmod +x "$work/peer-unpack.sh"
+
 echo "generating a ${size_mb} MiB image in $layers layers..." >&2
 "${bench[@]}" gen "$work/layout" "$size_mb" "$layers" >/dev/null
 : >"$work/results"
@@ -110,14 +128,22 @@ for run in $(seq 1 "$runs"); do
         timed pull-skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$registry/bench/app:$run" "oci:$work/pull-$run-$tool-skopeo:x"
       fi
     done
+    # Unpacking writes into fresh folders (TESTBED.md: never time file creation right after a mass delete).
+    for unpacker in "${order[@]}"; do
+      if [[ $unpacker == ours ]]; then
+        timed unpack-ours "${bench[@]}" unpack "$registry/bench/app:$run" "$work/unpack-$run-$tool-ours"
+      else
+        timed unpack-skopeo "$work/peer-unpack.sh" "$registry/bench/app:$run" "$work/unpack-$run-$tool-skopeo"
+      fi
+    done
     stop_registry
-    rm -rf "$work/reg-$run-$tool" "$work"/pull-"$run"-"$tool"-*
+    rm -rf "$work/reg-$run-$tool" "$work"/pull-"$run"-"$tool"-* "$work"/unpack-"$run"-"$tool"-*
   done
 done
 
 echo
 echo "size ${size_mb} MiB in $layers layers, $runs runs (seconds; peak RSS MB)"
-for op in push pull; do
+for op in push pull unpack; do
   ours=$(awk -v n="$op-ours" '$1 == n { print $2 }' "$work/results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
   skopeo=$(awk -v n="$op-skopeo" '$1 == n { print $2 }' "$work/results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
   ours_rss=$(awk -v n="$op-ours" '$1 == n && $3 > m { m = $3 } END { print m }' "$work/results")

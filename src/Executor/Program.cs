@@ -38,6 +38,7 @@ public static class Program
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, 130));
         var command = new ExecutorCommand().Build(RunAsync);
         command.Subcommands.Add(new PushCommand().Build(PushAsync));
+        command.Subcommands.Add(new IndexCommand().Build(IndexAsync));
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
         var result = await command.Parse(args).InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
         return cancellation.IsCancellationRequested && exitCode != 0 ? exitCode : result;
@@ -68,6 +69,43 @@ public static class Program
         {
             logger.LogError("{Source}: {Message}", options.Source, e.Message);
             return 1;
+        }
+    }
+
+    private static async Task<int> IndexAsync(Func<IndexOptions> readOptions, CancellationToken cancellationToken)
+    {
+        IndexOptions options;
+        ILogger logger;
+        try
+        {
+            options = readOptions();
+            logger = new ConsoleLogger(ConsoleLogger.ParseVerbosity(options.Verbosity), Console.Error);
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"executor index: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            await Image.Publishing.IndexPusher.PushAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (UsageException e)
+        {
+            logger.LogError("executor index: {Message}", e.Message);
+            return 2;
+        }
+        catch (Exception e) when (e is RegistryException or FormatException or InvalidOperationException or IOException)
+        {
+            logger.LogError("executor index: {Message}", e.Message);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogError("executor index: cancelled");
+            return 130;
         }
     }
 

@@ -23,6 +23,19 @@ public static class BaseImages
     }
 
     /// <summary>
+    /// As <see cref="PushBusyboxAsync(RegistryServer, string, string, ImageFormat, CancellationToken)"/>, for another
+    /// architecture (<c>amd64</c> or <c>arm64</c>; a foreign one downloads its busybox-static .deb once, no qemu).
+    /// </summary>
+    public static async Task<string> PushBusyboxAsync(
+        RegistryServer registry, string repository, string tag, ImageFormat format, string architecture, CancellationToken cancellationToken)
+    {
+        var reference = registry.Reference(repository, tag);
+        await TestBed.RunScriptAsync(
+            "make-busybox-image.sh", [.. PushArguments(registry, reference, format), "--arch", architecture], _busyboxTimeout, cancellationToken);
+        return reference;
+    }
+
+    /// <summary>
     /// Pushes the busybox variant whose layer <c>umoci insert</c> wrote: real mtimes, a leading <c>/</c>
     /// entry and no tar end-of-archive blocks (.NET's TarReader throws at its end on a non-seekable
     /// stream). For robustness tests of layer extraction. Returns the reference.

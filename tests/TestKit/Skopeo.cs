@@ -54,7 +54,8 @@ public static class Skopeo
     public static Task<ProcessResult> CopyAsync(
         string source, string destination, SkopeoCopyOptions options, CancellationToken cancellationToken)
     {
-        List<string> args = ["copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", "--retry-times=0"];
+        List<string> args = options.OverrideArch is { } arch ? ["--override-arch", arch] : [];
+        args.AddRange(["copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", "--retry-times=0"]);
         AddCredentials(args, "--src-creds", options.SourceCredentials);
         AddCredentials(args, "--dest-creds", options.DestinationCredentials);
         if (options.Format is { } format)

@@ -15,6 +15,9 @@ public sealed record SkopeoCopyOptions
     /// <summary>Copy every image of an index (<c>--all</c>).</summary>
     public bool All { get; init; }
 
+    /// <summary>Pick this architecture from an index (skopeo's global <c>--override-arch</c>); null: the host's.</summary>
+    public string? OverrideArch { get; init; }
+
     /// <summary>Throw on a non-zero exit (default true); false returns the failed result.</summary>
     public bool CheckExitCode { get; init; } = true;
 }

@@ -73,8 +73,14 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             {
                 ImageFormat.Oci => true,
                 ImageFormat.Docker => false,
-                _ => image.ManifestMediaType == MediaTypes.OciManifest,
+                // An OCI layout is read by skopeo and umoci only when it holds OCI manifests: it tips auto to OCI.
+                _ => options.OciLayoutPath is not null || image.ManifestMediaType == MediaTypes.OciManifest,
             };
+            if (!oci && options.OciLayoutPath is not null)
+            {
+                Log.DockerManifestInOciLayout(logger, options.OciLayoutPath);
+            }
+
             var assembled = ImageAssembler.Assemble(image, oci, options.Labels, CreationTime(), options.Annotations);
 
             var content = ImageContent.FromFiles(
@@ -116,7 +122,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         var ignore = IgnoreList.Create(root, extraIgnored, readMountInfo: options.IsContainerMode);
         PrepareRoot(root, ignore);
 
-        var loader = new BaseImageLoader(client, workspace.BlobsDirectory, platform);
+        var loader = new BaseImageLoader(client, workspace.BlobsDirectory, platform, options.Mirrors, logger);
         var built = new Dictionary<int, StageImage>();
         var copySources = new Dictionary<string, CopySource>(StringComparer.Ordinal);
         var context = CreateContextSource();
@@ -147,7 +153,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 Log.BaseImage(logger, stageName, stage.BaseImage);
                 try
                 {
-                    baseImage = await loader.PullAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
+                    baseImage = await loader.ResolveAsync(stage.BaseImage, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is FormatException or RegistryException or InvalidOperationException)
                 {
@@ -162,8 +168,17 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 
             firstStage = false;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            await BaseImageLoader.ExtractAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
-            Log.Unpacked(logger, baseImage.Layers.Count, stage.BaseImage, started.Elapsed.TotalSeconds);
+            UnpackResult unpacked;
+            try
+            {
+                unpacked = await loader.UnpackAsync(baseImage, root, ignore, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RegistryException or LayerFormatException)
+            {
+                throw new BuildException(stage.From.Location, stage.From.Text.Trim(), e.Message, e);
+            }
+
+            Log.Unpacked(logger, unpacked.Layers, stage.BaseImage, started.Elapsed.TotalSeconds, unpacked.DownloadedBytes / 1048576.0);
 
             var snapshotter = new Snapshotter(root, ignore, new SnapshotOptions(options.Compression, options.CompressionLevel, options.Reproducible, options.SnapshotMode));
             await snapshotter.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -226,7 +241,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         StageImage image;
         try
         {
-            image = await loader.PullAsync(from, cancellationToken).ConfigureAwait(false);
+            image = await loader.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FormatException or RegistryException)
         {
@@ -237,7 +252,15 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
 
         var directory = Path.Combine(workspace.StagesDirectory, "image-" + sources.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
-        await BaseImageLoader.ExtractAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await loader.UnpackAsync(image, directory, IgnoreList.Create(directory, [], readMountInfo: false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RegistryException or LayerFormatException)
+        {
+            throw new InvalidOperationException($"--from={from}: {e.Message}", e);
+        }
+
         var source = new CopySource($"image {from}", directory, null);
         sources[key] = source;
         return source;
@@ -405,23 +428,6 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         }
     }
 
-    private async Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken)
-    {
-        if (options.DigestFile is { } digestFile)
-        {
-            await AtomicFile.WriteAsync(digestFile, digest.ToString(), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (options.ImageNameWithDigestFile is { } nameFile)
-        {
-            var lines = destinations.Select(d => $"{d.RepositoryName}@{digest}\n");
-            await AtomicFile.WriteAsync(nameFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (options.ImageNameTagWithDigestFile is { } tagFile)
-        {
-            var lines = destinations.Select(d => $"{d.RepositoryName}:{d.Tag ?? "latest"}@{digest}\n");
-            await AtomicFile.WriteAsync(tagFile, string.Concat(lines), cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task WriteDigestFilesAsync(Digest digest, IReadOnlyList<ImageReference> destinations, CancellationToken cancellationToken) =>
+        DigestFiles.WriteAsync(digest, destinations, options.DigestFile, options.ImageNameWithDigestFile, options.ImageNameTagWithDigestFile, cancellationToken);
 }

@@ -19,8 +19,8 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Information, "Base image for stage {Stage}: {Image}")]
     public static partial void BaseImage(ILogger logger, string stage, string image);
 
-    [LoggerMessage(103, LogLevel.Information, "Unpacked {LayerCount} layers of {Image} in {Seconds:0.00} s")]
-    public static partial void Unpacked(ILogger logger, int layerCount, string image, double seconds);
+    [LoggerMessage(103, LogLevel.Information, "Unpacked {LayerCount} layers of {Image} in {Seconds:0.00} s ({DownloadedMb:0.0} MB downloaded on the way)")]
+    public static partial void Unpacked(ILogger logger, int layerCount, string image, double seconds, double downloadedMb);
 
     [LoggerMessage(104, LogLevel.Information, "Skipping stage {Stage}: the target does not need it")]
     public static partial void SkippingStage(ILogger logger, string stage);
@@ -42,6 +42,15 @@ internal static partial class Log
 
     [LoggerMessage(111, LogLevel.Information, "Wrote the image to {Path} ({Kind})")]
     public static partial void WroteOutput(ILogger logger, string kind, string path);
+
+    [LoggerMessage(112, LogLevel.Warning, "--oci-layout-path {Path} gets a Docker schema 2 manifest (--image-format docker): skopeo and umoci look only for OCI manifests in a layout; use --image-format oci or auto for a layout other tools read")]
+    public static partial void DockerManifestInOciLayout(ILogger logger, string path);
+
+    [LoggerMessage(113, LogLevel.Information, "Pulling {Image} from the mirror {Mirror}")]
+    public static partial void PulledFromMirror(ILogger logger, string image, string mirror);
+
+    [LoggerMessage(114, LogLevel.Warning, "Mirror {Mirror} could not serve {Image} ({Reason}); trying the next source")]
+    public static partial void MirrorFailed(ILogger logger, string mirror, string image, string reason);
 
     [LoggerMessage(109, LogLevel.Information, "Deleting the container's own files before the build (--clean-root=false keeps them)")]
     public static partial void CleaningRoot(ILogger logger);

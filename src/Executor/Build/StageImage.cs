@@ -2,7 +2,10 @@ using Kaniko.Executor.Image;
 
 namespace Kaniko.Executor.Build;
 
-/// <summary>A layer blob held on local disk, in the order the image stacks it.</summary>
+/// <summary>
+/// A layer blob held on local disk, in the order the image stacks it. For a base image, <see cref="Path"/> is
+/// filled by <see cref="BaseImageLoader.UnpackAsync"/> (the blob is downloaded while it is unpacked).
+/// </summary>
 public sealed record ImageLayer(Descriptor Descriptor, Digest DiffId, string Path);
 
 /// <summary>An image as the builder knows it: config plus local layers. Base images and built stages alike.</summary>

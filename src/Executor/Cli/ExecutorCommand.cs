@@ -44,6 +44,9 @@ public sealed class ExecutorCommand
     private readonly Option<string[]> _insecureRegistry = new("--insecure-registry") { Description = "A registry (host[:port]) to use over plain HTTP (repeatable)." };
     private readonly Option<bool> _skipTlsVerify = new("--skip-tls-verify") { Description = "Do not verify registry certificates." };
     private readonly Option<string?> _registryProxy = new("--registry-proxy") { Description = $"Send all registry traffic through this credential proxy URL (also ${RegistryProxyVariable})." };
+    private readonly Option<string[]> _registryMirror = new("--registry-mirror") { Description = "A mirror of Docker Hub to pull from first, host[:port][/path] (repeatable, tried in order)." };
+    private readonly Option<string[]> _registryMap = new("--registry-map") { Description = "Mirrors of any registry, ORIGINAL=MIRROR[;ORIGINAL=MIRROR...] (repeatable), e.g. index.docker.io=mirror.gcr.io." };
+    private readonly Option<bool> _skipDefaultRegistryFallback = new("--skip-default-registry-fallback") { Description = "When an image's registry has mirrors and none has the image, fail instead of pulling from the registry itself." };
     private readonly Option<string?> _customPlatform = new("--custom-platform") { Description = "Platform to build for, os/arch[/variant]." };
     private readonly Option<string[]> _label = new("--label") { Description = "Label to add to the image, KEY=VALUE (repeatable)." };
     private readonly Option<string[]> _annotation = new("--annotation") { Description = "Annotation to add to the pushed manifest, KEY=VALUE (repeatable)." };
@@ -84,7 +87,7 @@ public sealed class ExecutorCommand
         {
             _context, _dockerfile, _destination, _buildArg, _target, _noPush, _dryRun, _digestFile,
             _imageNameWithDigestFile, _imageNameTagWithDigestFile, _tarPath, _ociLayoutPath, _insecure, _insecurePull, _insecureRegistry,
-            _skipTlsVerify, _registryProxy, _customPlatform, _label, _annotation, _pushIgnoreImmutableTagErrors, _imageFormat, _pushRetry, _imageDownloadRetry,
+            _skipTlsVerify, _registryProxy, _registryMirror, _registryMap, _skipDefaultRegistryFallback, _customPlatform, _label, _annotation, _pushIgnoreImmutableTagErrors, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
             _snapshotMode, _singleSnapshot, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
             _cacheCopyLayers, _cacheRunLayers, _useNewRun, _cleanup, _force,
@@ -126,6 +129,8 @@ public sealed class ExecutorCommand
             InsecureRegistries = (result.GetValue(_insecureRegistry) ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase),
             SkipTlsVerify = result.GetValue(_skipTlsVerify),
             RegistryProxy = string.IsNullOrEmpty(proxy) ? null : ParseProxyUrl(proxy),
+            Mirrors = Registry.RegistryMirrors.Parse(
+                result.GetValue(_registryMirror) ?? [], result.GetValue(_registryMap) ?? [], result.GetValue(_skipDefaultRegistryFallback)),
             CustomPlatform = result.GetValue(_customPlatform),
             Labels = ParsePairs(result.GetValue(_label) ?? [], "--label"),
             Annotations = ParsePairs(result.GetValue(_annotation) ?? [], "--annotation"),
@@ -187,7 +192,7 @@ public sealed class ExecutorCommand
         return uri;
     }
 
-    private static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
+    internal static ImageFormat ParseImageFormat(string text) => text.ToLowerInvariant() switch
     {
         "auto" => ImageFormat.Auto,
         "docker" => ImageFormat.Docker,
@@ -244,7 +249,7 @@ public sealed class ExecutorCommand
         return args;
     }
 
-    private static Dictionary<string, string> ParsePairs(IEnumerable<string> values, string flag)
+    internal static Dictionary<string, string> ParsePairs(IEnumerable<string> values, string flag)
     {
         var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var value in values)

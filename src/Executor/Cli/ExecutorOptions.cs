@@ -47,6 +47,9 @@ public sealed record ExecutorOptions
 
     public Uri? RegistryProxy { get; init; }
 
+    /// <summary>--registry-mirror, --registry-map and --skip-default-registry-fallback: where base images are pulled from first.</summary>
+    public Registry.RegistryMirrors Mirrors { get; init; } = Registry.RegistryMirrors.None;
+
     public string? CustomPlatform { get; init; }
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

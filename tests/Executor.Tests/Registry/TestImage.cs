@@ -60,6 +60,37 @@ internal sealed record TestImage(byte[] ConfigBytes, Descriptor Config, IReadOnl
         return new TestImage(configBytes, configDescriptor, blobs, ImageJson.Serialize(manifest), mediaType);
     }
 
+    /// <summary>An OCI image of the given tar layers, each stored gzip-compressed or as plain tar.</summary>
+    public static TestImage FromTars(IReadOnlyList<byte[]> tars, bool gzip = true)
+    {
+        var blobs = tars.Select(tar =>
+        {
+            byte[] bytes = tar;
+            if (gzip)
+            {
+                using var gz = new MemoryStream();
+                using (var stream = new GZipStream(gz, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    stream.Write(tar);
+                }
+
+                bytes = gz.ToArray();
+            }
+
+            return (new Descriptor(gzip ? MediaTypes.OciLayerGzip : MediaTypes.OciLayer, Digest.Sha256Of(bytes), bytes.Length), bytes);
+        }).ToList();
+        var config = new ImageConfig
+        {
+            Architecture = "amd64",
+            Os = "linux",
+            RootFs = new RootFs("layers", tars.Select(t => Digest.Sha256Of(t)).ToList()),
+        };
+        var configBytes = ImageJson.Serialize(config);
+        var configDescriptor = new Descriptor(MediaTypes.OciConfig, Digest.Sha256Of(configBytes), configBytes.Length);
+        var manifest = new ImageManifest(2, MediaTypes.OciManifest, configDescriptor, blobs.Select(l => l.Item1).ToList());
+        return new TestImage(configBytes, configDescriptor, blobs, ImageJson.Serialize(manifest), MediaTypes.OciManifest);
+    }
+
     public static TestImage Create(bool docker = false, string architecture = "amd64", string? variant = null, params int[] layerSizes)
     {
         var layers = (layerSizes.Length == 0 ? [1000, 2000] : layerSizes).Select(size =>
