@@ -113,6 +113,7 @@ internal sealed record UpstreamDraft
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
             Push = push,
+            PushSetting = push is null ? null : SettingName("Push"),
             Listen = Listen,
             Source = Source,
         };

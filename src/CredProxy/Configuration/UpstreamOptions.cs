@@ -42,6 +42,9 @@ public sealed record UpstreamOptions
     /// <summary>Repositories that may be pushed to; null means any (logged as a warning at start).</summary>
     public IReadOnlyList<RepositoryPattern>? Push { get; init; }
 
+    /// <summary>The setting the push allow-list came from (e.g. <c>CI_REGISTRY_IMAGE</c>), for messages.</summary>
+    public string? PushSetting { get; init; }
+
     /// <summary>Optional extra listener (ip:port) bound to this upstream alone, for clients that cannot send <c>ns=</c>.</summary>
     public string? Listen { get; init; }
 

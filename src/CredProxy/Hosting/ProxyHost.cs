@@ -84,7 +84,11 @@ public static class ProxyHost
             var pull = upstream.Pull.Count == 0 ? "any" : string.Join(',', upstream.Pull);
             var push = upstream.Push is null ? "any" : upstream.Push.Count == 0 ? "none" : string.Join(',', upstream.Push);
             Log.Upstream(logger, upstream.Host, upstream.Endpoint.GetLeftPart(UriPartial.Authority), upstream.Source, upstream.HasCredentials, pull, push);
-            if (upstream.Push is null)
+            if (upstream.Push is null && options.RequirePushToken)
+            {
+                Log.PushToDeclared(logger, upstream.Host);
+            }
+            else if (upstream.Push is null)
             {
                 Log.NoPushAllowList(logger, upstream.Host);
             }

@@ -77,7 +77,8 @@ public sealed class RegistryEndpoint(
             return;
         }
 
-        var decision = AccessPolicy.Decide(upstream, request.Method, path, query["from"].FirstOrDefault(), query.ContainsKey("mount"));
+        var declared = options.RequirePushToken ? capability.Declaration : null;
+        var decision = AccessPolicy.Decide(upstream, request.Method, path, query["from"].FirstOrDefault(), query.ContainsKey("mount"), declared);
         if (!decision.Allowed)
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, decision.Refusal!, cancellationToken).ConfigureAwait(false);
