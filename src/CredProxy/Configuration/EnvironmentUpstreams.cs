@@ -36,6 +36,10 @@ internal static class EnvironmentUpstreams
         ["AWS_SESSION_TOKEN"] = "AwsSessionToken",
         ["AWS_REGION"] = "AwsRegion",
         ["ECR_API_ENDPOINT"] = "EcrApiEndpoint",
+        ["AWS_ROLE_ARN"] = "AwsRoleArn",
+        ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "AwsWebIdentityTokenFile",
+        ["AWS_ROLE_SESSION_NAME"] = "AwsRoleSessionName",
+        ["STS_ENDPOINT"] = "StsEndpoint",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -128,6 +132,10 @@ internal static class EnvironmentUpstreams
                 AwsSessionToken = group.GetValueOrDefault("AwsSessionToken"),
                 AwsRegion = group.GetValueOrDefault("AwsRegion"),
                 EcrApiEndpoint = group.GetValueOrDefault("EcrApiEndpoint"),
+                AwsRoleArn = group.GetValueOrDefault("AwsRoleArn"),
+                AwsWebIdentityTokenFile = group.GetValueOrDefault("AwsWebIdentityTokenFile"),
+                AwsRoleSessionName = group.GetValueOrDefault("AwsRoleSessionName"),
+                StsEndpoint = group.GetValueOrDefault("StsEndpoint"),
             });
         }
 

@@ -164,6 +164,10 @@ public static class ProxyOptionsLoader
                 AwsSessionToken = child["AwsSessionToken"],
                 AwsRegion = child["AwsRegion"],
                 EcrApiEndpoint = child["EcrApiEndpoint"],
+                AwsRoleArn = child["AwsRoleArn"],
+                AwsWebIdentityTokenFile = child["AwsWebIdentityTokenFile"],
+                AwsRoleSessionName = child["AwsRoleSessionName"],
+                StsEndpoint = child["StsEndpoint"],
             };
         }
     }

@@ -40,6 +40,10 @@ internal sealed record UpstreamDraft
     public string? AwsSessionToken { get; init; }
     public string? AwsRegion { get; init; }
     public string? EcrApiEndpoint { get; init; }
+    public string? AwsRoleArn { get; init; }
+    public string? AwsWebIdentityTokenFile { get; init; }
+    public string? AwsRoleSessionName { get; init; }
+    public string? StsEndpoint { get; init; }
 
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
@@ -83,7 +87,7 @@ internal sealed record UpstreamDraft
         }
 
         var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
-        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null, errors);
+        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null || CredentialHelper is not null, errors, readFile);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -163,23 +167,52 @@ internal sealed record UpstreamDraft
         };
     }
 
-    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors)
+    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors, Func<string, string?> readFile)
     {
-        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint];
-        if (all.All(string.IsNullOrEmpty))
+        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint, AwsRoleArn, AwsWebIdentityTokenFile, AwsRoleSessionName, StsEndpoint];
+        var anySet = !all.All(string.IsNullOrEmpty);
+        if (!anySet && (hasOtherCredentials || !AwsIdentity.IsEcrHost(host)))
         {
             return null;
         }
 
         var start = errors.Count;
-        if (hasOtherCredentials)
+        if (anySet && hasOtherCredentials)
         {
-            errors.Add($"{SettingName("AwsAccessKeyId")}: AWS credentials exclude other credentials");
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsRoleArn) ? "AwsAccessKeyId" : "AwsRoleArn")}: AWS credentials exclude other credentials");
         }
 
-        if (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey))
+        var hasKeys = !string.IsNullOrEmpty(AwsAccessKeyId) || !string.IsNullOrEmpty(AwsSecretAccessKey) || !string.IsNullOrEmpty(AwsSessionToken);
+        var hasWebIdentity = !string.IsNullOrEmpty(AwsRoleArn) || !string.IsNullOrEmpty(AwsWebIdentityTokenFile) || !string.IsNullOrEmpty(AwsRoleSessionName);
+        var kind = hasKeys ? AwsCredentialKind.Keys : hasWebIdentity ? AwsCredentialKind.WebIdentity : AwsCredentialKind.DefaultChain;
+        if (hasKeys && hasWebIdentity)
         {
-            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS credentials");
+            errors.Add($"{SettingName("AwsRoleArn")}: set either AWS keys or a web identity role, not both");
+        }
+        else if (hasKeys && (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey)))
+        {
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS keys");
+        }
+        else if (hasWebIdentity)
+        {
+            if (string.IsNullOrEmpty(AwsRoleArn) || !AwsRoleArn.StartsWith("arn:", StringComparison.Ordinal))
+            {
+                errors.Add($"{SettingName("AwsRoleArn")}: required for web identity, an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+            }
+
+            if (string.IsNullOrEmpty(AwsWebIdentityTokenFile))
+            {
+                errors.Add($"{SettingName("AwsWebIdentityTokenFile")}: required for web identity (the OIDC token file, read at each refresh)");
+            }
+            else if (readFile(AwsWebIdentityTokenFile) is null)
+            {
+                errors.Add($"{SettingName("AwsWebIdentityTokenFile")}: cannot read '{AwsWebIdentityTokenFile}'");
+            }
+
+            if (!string.IsNullOrEmpty(AwsRoleSessionName) && !SessionNameIsValid(AwsRoleSessionName))
+            {
+                errors.Add($"{SettingName("AwsRoleSessionName")}: '{AwsRoleSessionName}' must be 2-64 letters, digits or =,.@_-");
+            }
         }
 
         var region = string.IsNullOrEmpty(AwsRegion) ? AwsIdentity.RegionFromHost(host) : AwsRegion;
@@ -188,25 +221,48 @@ internal sealed record UpstreamDraft
             errors.Add($"{SettingName("AwsRegion")}: required (the host is not ACCOUNT.dkr.ecr.REGION.amazonaws.com)");
         }
 
-        Uri? api = null;
-        if (string.IsNullOrEmpty(EcrApiEndpoint))
+        var api = ParseAwsEndpoint(EcrApiEndpoint, "EcrApiEndpoint", errors) ?? (region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com"));
+        var sts = ParseAwsEndpoint(StsEndpoint, "StsEndpoint", errors);
+        if (sts is not null && kind != AwsCredentialKind.WebIdentity)
         {
-            api = region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com");
-        }
-        else if (!Uri.TryCreate(EcrApiEndpoint, UriKind.Absolute, out api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
-        {
-            errors.Add($"{SettingName("EcrApiEndpoint")}: '{EcrApiEndpoint}' is not an http(s) URL");
+            errors.Add($"{SettingName("StsEndpoint")}: only used with a web identity role ({SettingName("AwsRoleArn")})");
         }
 
         return errors.Count > start || api is null ? null : new AwsIdentity
         {
-            AccessKeyId = AwsAccessKeyId!,
-            SecretAccessKey = AwsSecretAccessKey!,
-            SessionToken = string.IsNullOrEmpty(AwsSessionToken) ? null : AwsSessionToken,
+            Kind = kind,
+            AccessKeyId = NullIfEmpty(AwsAccessKeyId),
+            SecretAccessKey = NullIfEmpty(AwsSecretAccessKey),
+            SessionToken = NullIfEmpty(AwsSessionToken),
+            RoleArn = NullIfEmpty(AwsRoleArn),
+            WebIdentityTokenFile = NullIfEmpty(AwsWebIdentityTokenFile),
+            RoleSessionName = NullIfEmpty(AwsRoleSessionName) ?? "credproxy",
+            StsEndpoint = sts,
             Region = region!,
             ApiEndpoint = api,
         };
     }
+
+    private Uri? ParseAwsEndpoint(string? value, string field, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.UserInfo.Length > 0)
+        {
+            errors.Add($"{SettingName(field)}: '{value}' is not an http(s) URL");
+            return null;
+        }
+
+        return uri;
+    }
+
+    private static bool SessionNameIsValid(string name) =>
+        name.Length is >= 2 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || "=,.@_-+".Contains(c, StringComparison.Ordinal));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private Uri? BuildEndpoint(string host, bool insecure, List<string> errors)
     {
