@@ -74,6 +74,16 @@ public static class ProxyOptionsLoader
             CheckListen(upstream.Listen!, $"{upstream.Source} Listen", allowNonLoopback, errors);
         }
 
+        var metricsListen = Setting("MetricsListen", "CREDPROXY_METRICS_LISTEN");
+        if (string.IsNullOrWhiteSpace(metricsListen))
+        {
+            metricsListen = null;
+        }
+        else if (!ListenAddress.TryParse(metricsListen, out _))
+        {
+            errors.Add($"{Name("MetricsListen", "CREDPROXY_METRICS_LISTEN")}: '{metricsListen}' is not ip:port (e.g. 0.0.0.0:9090)");
+        }
+
         var requireToken = ReadBool(Setting("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), Name("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), true, errors);
         var defaultUpstream = Setting("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY") is { } configuredDefault
             ? KnownRegistries.NormalizeHost(configuredDefault)
@@ -108,6 +118,7 @@ public static class ProxyOptionsLoader
         return new ProxyOptions
         {
             Listen = listen,
+            MetricsListen = metricsListen,
             AllowNonLoopback = allowNonLoopback,
             RequirePushToken = requireToken,
             DefaultUpstream = defaultUpstream,
@@ -124,6 +135,7 @@ public static class ProxyOptionsLoader
         "AllowNonLoopback" => "--allow-non-loopback",
         "LogFormat" => "--log-format",
         "DockerConfig" => "--docker-config",
+        "MetricsListen" => "--metrics-listen",
         _ => "--" + key.ToLowerInvariant(),
     };
 

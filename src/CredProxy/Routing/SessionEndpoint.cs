@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Health;
 using Kaniko.CredProxy.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Kaniko.CredProxy.Routing;
 /// declare the repositories the build pushes to (<c>{"push":["registry/repository", ...]}</c>); each must be
 /// on a configured registry and inside its push allow-list, else the claim is refused and nothing is handed out.
 /// </summary>
-public sealed class SessionEndpoint(PushCapability capability, ProxyOptions options, ILogger<SessionEndpoint> logger)
+public sealed class SessionEndpoint(PushCapability capability, ProxyOptions options, ProxyMetrics metrics, ILogger<SessionEndpoint> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
     public const int MaxRepositories = 256;
@@ -36,6 +37,7 @@ public sealed class SessionEndpoint(PushCapability capability, ProxyOptions opti
         if (problem is not null)
         {
             Log.SessionDeclarationRefused(logger, remote, problem);
+            metrics.Denial(ProxyMetrics.NoUpstream, DenialReason.Session);
             var code = status == StatusCodes.Status400BadRequest ? OciErrors.Unsupported : OciErrors.Denied;
             await OciErrors.WriteAsync(context, status, code, "credproxy: push session refused: " + problem, cancellationToken).ConfigureAwait(false);
             return;
@@ -73,6 +75,7 @@ public sealed class SessionEndpoint(PushCapability capability, ProxyOptions opti
     private async Task RefuseSecondClaimAsync(HttpContext context, string remote, CancellationToken cancellationToken)
     {
         Log.SessionClaimRefused(logger, remote);
+        metrics.Denial(ProxyMetrics.NoUpstream, DenialReason.Session);
         await OciErrors.WriteAsync(context, StatusCodes.Status403Forbidden, OciErrors.Denied, "credproxy: the push session was already claimed", cancellationToken).ConfigureAwait(false);
     }
 
