@@ -39,7 +39,11 @@ public sealed class UpstreamAuthenticator(
                 return await AddBearerAsync(request, challenge, scopes, forceRefresh, cancellationToken).ConfigureAwait(false);
             case ChallengeScheme.Basic or null:
                 var credential = await credentials.GetAsync(null, cancellationToken).ConfigureAwait(false);
-                if (credential is not null)
+                if (credential is { IsIdentityToken: true })
+                {
+                    Log.ProviderFailed(logger, "identitytoken", upstream.Host, "an identity token needs a registry with token auth, this one asks for Basic");
+                }
+                else if (credential is not null)
                 {
                     request.Headers.Authorization = BasicHeader(credential);
                 }

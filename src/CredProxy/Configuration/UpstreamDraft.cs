@@ -17,6 +17,9 @@ internal sealed record UpstreamDraft
     public string? Username { get; init; }
     public string? Password { get; init; }
     public string? PasswordFile { get; init; }
+
+    /// <summary>A docker config <c>identitytoken</c> (OAuth2 refresh token), used instead of a password.</summary>
+    public string? IdentityToken { get; init; }
     public IReadOnlyList<string> RealmHosts { get; init; } = [];
     public IReadOnlyList<string>? Pull { get; init; }
     public IReadOnlyList<string>? Push { get; init; }
@@ -118,6 +121,8 @@ internal sealed record UpstreamDraft
             Pull = pull,
             Push = push,
             PushSetting = push is null ? null : SettingName("Push"),
+            SchemeSetting = string.IsNullOrWhiteSpace(Endpoint) ? SettingName("Insecure") : SettingName("Endpoint"),
+            SkipTlsVerifySetting = SettingName("SkipTlsVerify"),
             Listen = Listen,
             Source = Source,
         };
@@ -289,6 +294,11 @@ internal sealed record UpstreamDraft
 
     private RegistryCredential? BuildCredential(List<string> errors, Func<string, string?> readFile)
     {
+        if (!string.IsNullOrEmpty(IdentityToken))
+        {
+            return new RegistryCredential(string.IsNullOrEmpty(Username) ? "<token>" : Username, IdentityToken, isIdentityToken: true);
+        }
+
         var password = Password;
         if (!string.IsNullOrEmpty(PasswordFile))
         {

@@ -42,6 +42,12 @@ public sealed record UpstreamOptions
     /// <summary>Repositories that may be pushed to; null means any (logged as a warning at start).</summary>
     public IReadOnlyList<RepositoryPattern>? Push { get; init; }
 
+    /// <summary>The setting that chose http or https (e.g. <c>CREDPROXY_REGISTRY_1_INSECURE</c>), for messages.</summary>
+    public string? SchemeSetting { get; init; }
+
+    /// <summary>The setting that turns certificate checks off, for messages.</summary>
+    public string? SkipTlsVerifySetting { get; init; }
+
     /// <summary>The setting the push allow-list came from (e.g. <c>CI_REGISTRY_IMAGE</c>), for messages.</summary>
     public string? PushSetting { get; init; }
 

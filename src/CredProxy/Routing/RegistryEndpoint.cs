@@ -114,9 +114,12 @@ public sealed class RegistryEndpoint(
         var error = await forwarder.SendAsync(context, upstream.Endpoint.GetLeftPart(UriPartial.Authority), clients.For(upstream), _requestConfig, transformer, cancellationToken).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
-            var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
-            Log.ForwardFailed(logger, request.Method, raw.Path, upstream.Host, error.ToString(), reason);
-            await OciErrors.WriteAsync(context, context.Response.StatusCode >= 500 ? context.Response.StatusCode : StatusCodes.Status502BadGateway, OciErrors.Unavailable, $"credproxy: registry {upstream.Host} failed ({error})", CancellationToken.None).ConfigureAwait(false);
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            var reason = exception?.Message ?? error.ToString();
+            var hint = SchemeProblem.Explain(upstream, exception);
+            Log.ForwardFailed(logger, request.Method, raw.Path, upstream.Host, error.ToString(), hint ?? reason);
+            var message = hint is null ? $"credproxy: registry {upstream.Host} failed ({error})" : $"credproxy: registry {upstream.Host} failed: {hint}";
+            await OciErrors.WriteAsync(context, context.Response.StatusCode >= 500 ? context.Response.StatusCode : StatusCodes.Status502BadGateway, OciErrors.Unavailable, message, CancellationToken.None).ConfigureAwait(false);
             return upstream;
         }
 

@@ -45,6 +45,15 @@ internal sealed class RegistryTransformer(ForwardContext forward, Uri upstreamTa
             return false;
         }
 
+        if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.BadRequest && forward.Upstream.Endpoint.Scheme == Uri.UriSchemeHttp
+            && await SchemeProblem.IsPlainHttpToTlsPortAsync(proxyResponse, cancellationToken).ConfigureAwait(false))
+        {
+            var hint = SchemeProblem.PlainHttpToTls(forward.Upstream);
+            Log.ForwardFailed(logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? "/", forward.Upstream.Host, "response", hint);
+            await OciErrors.WriteAsync(httpContext, StatusCodes.Status502BadGateway, OciErrors.Unavailable, $"credproxy: registry {forward.Upstream.Host} failed: {hint}", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         if (proxyResponse is not null)
         {
