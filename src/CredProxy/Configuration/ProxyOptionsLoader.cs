@@ -60,6 +60,7 @@ public static class ProxyOptionsLoader
                     CredentialHelper = upstream.CredentialHelper,
                     CredentialHelperServer = upstream.CredentialHelperServer,
                     GoogleCredentialsFile = upstream.GoogleCredentialsFile,
+                    GoogleMetadata = upstream.GoogleMetadata,
                     Azure = upstream.Azure,
                     Aws = upstream.Aws,
                 };
@@ -171,6 +172,8 @@ public static class ProxyOptionsLoader
                 AzureClientSecret = child["AzureClientSecret"],
                 AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
                 AzureAuthorityHost = child["AzureAuthorityHost"],
+                AzureManagedIdentity = child["AzureManagedIdentity"],
+                GoogleMetadata = child["GoogleMetadata"],
                 AwsAccessKeyId = child["AwsAccessKeyId"],
                 AwsSecretAccessKey = child["AwsSecretAccessKey"],
                 AwsSessionToken = child["AwsSessionToken"],

@@ -37,6 +37,8 @@ internal sealed record UpstreamDraft
     public string? AzureClientSecret { get; init; }
     public string? AzureFederatedTokenFile { get; init; }
     public string? AzureAuthorityHost { get; init; }
+    public string? AzureManagedIdentity { get; init; }
+    public string? GoogleMetadata { get; init; }
 
     public string? AwsAccessKeyId { get; init; }
     public string? AwsSecretAccessKey { get; init; }
@@ -77,6 +79,12 @@ internal sealed record UpstreamDraft
         }
 
         var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        var googleMetadata = ParseBool(GoogleMetadata, "GoogleMetadata", errors) ?? false;
+        if (googleMetadata && (credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile)))
+        {
+            errors.Add($"{SettingName("GoogleMetadata")}: the metadata server excludes a username/password and a Google credentials file");
+        }
+
         if (!string.IsNullOrEmpty(GoogleCredentialsFile))
         {
             if (credential is not null)
@@ -89,8 +97,9 @@ internal sealed record UpstreamDraft
             }
         }
 
-        var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
-        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null || CredentialHelper is not null, errors, readFile);
+        var google = !string.IsNullOrEmpty(GoogleCredentialsFile) || googleMetadata;
+        var azure = BuildAzure(credential is not null || google, errors);
+        var aws = BuildAws(host, credential is not null || google || azure is not null || CredentialHelper is not null, errors, readFile);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -114,6 +123,7 @@ internal sealed record UpstreamDraft
             CredentialHelper = helperPath,
             CredentialHelperServer = CredentialHelperServer,
             GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
+            GoogleMetadata = googleMetadata,
             Azure = azure,
             Aws = aws,
             SkipTlsVerify = skip,
@@ -130,7 +140,7 @@ internal sealed record UpstreamDraft
 
     private AzureIdentity? BuildAzure(bool hasOtherCredentials, List<string> errors)
     {
-        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost];
+        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost, AzureManagedIdentity];
         if (all.All(string.IsNullOrEmpty))
         {
             return null;
@@ -139,14 +149,35 @@ internal sealed record UpstreamDraft
         var start = errors.Count;
         if (hasOtherCredentials)
         {
-            errors.Add($"{SettingName("AzureClientId")}: Azure credentials exclude a username/password and Google credentials");
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AzureManagedIdentity) ? "AzureClientId" : "AzureManagedIdentity")}: Azure credentials exclude a username/password and Google credentials");
+        }
+
+        if (!string.IsNullOrEmpty(AzureManagedIdentity))
+        {
+            string?[] application = [AzureClientId, AzureClientSecret, AzureFederatedTokenFile];
+            if (!application.All(string.IsNullOrEmpty))
+            {
+                errors.Add($"{SettingName("AzureManagedIdentity")}: a managed identity excludes {SettingName("AzureClientId")}, {SettingName("AzureClientSecret")} and {SettingName("AzureFederatedTokenFile")} (for a user-assigned identity, give its client id here)");
+            }
+
+            var managed = AzureManagedIdentity.Trim();
+            if (managed != AzureIdentity.SystemAssigned && !Guid.TryParse(managed, out _))
+            {
+                errors.Add($"{SettingName("AzureManagedIdentity")}: '{managed}' is neither 'system' nor a client id (GUID) of a user-assigned identity");
+            }
+
+            return errors.Count > start ? null : new AzureIdentity
+            {
+                TenantId = string.IsNullOrEmpty(AzureTenantId) ? null : AzureTenantId,
+                ManagedIdentity = managed,
+            };
         }
 
         foreach (var (value, field) in new[] { (AzureTenantId, "AzureTenantId"), (AzureClientId, "AzureClientId") })
         {
             if (string.IsNullOrEmpty(value))
             {
-                errors.Add($"{SettingName(field)}: required for Azure credentials");
+                errors.Add($"{SettingName(field)}: required for Azure credentials (or set {SettingName("AzureManagedIdentity")})");
             }
         }
 

@@ -22,13 +22,16 @@ public sealed record UpstreamOptions
     /// <summary>Google credentials file (service account key or workload identity federation config).</summary>
     public string? GoogleCredentialsFile { get; init; }
 
+    /// <summary>Google credentials from the metadata server (the workload's service account).</summary>
+    public bool GoogleMetadata { get; init; }
+
     /// <summary>Entra ID application for Azure Container Registry.</summary>
     public AzureIdentity? Azure { get; init; }
 
     /// <summary>AWS keys for Amazon ECR.</summary>
     public AwsIdentity? Aws { get; init; }
 
-    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null || Aws is not null;
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || GoogleMetadata || Azure is not null || Aws is not null;
 
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }

@@ -164,4 +164,35 @@ public sealed class ProviderConfigTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("=s", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("AZURE_MANAGED_IDENTITY=system,AZURE_CLIENT_ID=x", "CREDPROXY_REGISTRY_1_AZURE_MANAGED_IDENTITY: a managed identity excludes")]
+    [InlineData("AZURE_MANAGED_IDENTITY=someone", "is neither 'system' nor a client id")]
+    [InlineData("AZURE_MANAGED_IDENTITY=system,USERNAME=u,PASSWORD=p", "Azure credentials exclude")]
+    [InlineData("GOOGLE_METADATA=true,USERNAME=u,PASSWORD=p", "CREDPROXY_REGISTRY_1_GOOGLE_METADATA: the metadata server excludes")]
+    [InlineData("GOOGLE_METADATA=perhaps", "CREDPROXY_REGISTRY_1_GOOGLE_METADATA: 'perhaps' is not true or false")]
+    public void Bad_metadata_identity_settings_name_the_setting(string settings, string expected)
+    {
+        var env = new Dictionary<string, string> { ["CREDPROXY_REGISTRY_1_HOST"] = "registry.example.com" };
+        foreach (var pair in settings.Split(','))
+        {
+            var eq = pair.IndexOf('=');
+            env["CREDPROXY_REGISTRY_1_" + pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(env, []));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_identities_are_credentials()
+    {
+        var azure = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "x.azurecr.io", ["CREDPROXY_REGISTRY_1_AZURE_MANAGED_IDENTITY"] = "system" }, []).Upstreams[0];
+        Assert.Equal("system", azure.Azure!.ManagedIdentity);
+        Assert.Null(azure.Azure.TenantId);
+        Assert.True(azure.HasCredentials);
+        var google = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "europe-docker.pkg.dev", ["CREDPROXY_REGISTRY_1_GOOGLE_METADATA"] = "true" }, []).Upstreams[0];
+        Assert.True(google.GoogleMetadata);
+        Assert.True(google.HasCredentials);
+    }
 }
