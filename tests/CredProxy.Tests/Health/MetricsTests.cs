@@ -36,6 +36,7 @@ public sealed class MetricsTests(TokenRegistryFixture fixture) : IClassFixture<T
         await using var proxy = await StartAsync();
         using var claim = await proxy.Client.PostAsync("/_kaniko/session", new StringContent($$"""{"push":["{{Host}}/metrics/app"]}""", Encoding.UTF8, "application/json"), Ct);
         var token = (await claim.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("pushToken").GetString()!;
+        TestSecrets.Add(token);
         var oci = new OciClient(proxy.Client, Host, token);
         var config = Encoding.UTF8.GetBytes("{}");
         var layer = new byte[300_000];

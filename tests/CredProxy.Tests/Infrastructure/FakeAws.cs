@@ -56,7 +56,12 @@ public sealed class FakeAws : IAsyncDisposable
         return aws;
     }
 
-    public void AcceptKey(string keyId, string secret, string? sessionToken = null) => _keys[keyId] = (secret, sessionToken);
+    public void AcceptKey(string keyId, string secret, string? sessionToken = null)
+    {
+        TestSecrets.Add(secret);
+        TestSecrets.Add(sessionToken);
+        _keys[keyId] = (secret, sessionToken);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -97,6 +102,8 @@ public sealed class FakeAws : IAsyncDisposable
         var keyId = $"ASIAFAKE{n:D8}";
         var secret = "sts-Secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var token = "sts-Session-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        TestSecrets.Add(secret);
+        TestSecrets.Add(token);
         AcceptKey(keyId, secret, token);
         Issued.Enqueue((keyId, secret, token));
         var expiration = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -140,6 +147,7 @@ public sealed class FakeAws : IAsyncDisposable
         }
 
         var token = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + RegistryPassword));
+        TestSecrets.Add(token);
         return Results.Text(
             $$"""{"authorizationData":[{"authorizationToken":"{{token}}","expiresAt":{{DateTimeOffset.UtcNow.AddHours(12).ToUnixTimeSeconds()}}.5,"proxyEndpoint":"https://x"}]}""",
             "application/x-amz-json-1.1");

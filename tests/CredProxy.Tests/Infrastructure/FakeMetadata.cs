@@ -87,6 +87,7 @@ public sealed class FakeMetadata : IAsyncDisposable
         }
 
         var token = "mi-" + Guid.NewGuid().ToString("N");
+        TestSecrets.Add(token);
         AzureTokens.Enqueue(token);
         var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Json(new Dictionary<string, string>
@@ -108,6 +109,7 @@ public sealed class FakeMetadata : IAsyncDisposable
         }
 
         var token = "ya29.metadata-" + Guid.NewGuid().ToString("N");
+        TestSecrets.Add(token);
         GoogleTokens.Enqueue(token);
         OnGoogleToken?.Invoke(token);
         return Results.Json(new Dictionary<string, object> { ["access_token"] = token, ["expires_in"] = 3599, ["token_type"] = "Bearer" });

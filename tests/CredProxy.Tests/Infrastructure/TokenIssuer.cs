@@ -146,6 +146,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         }
 
         var refresh = "acr-refresh-" + Guid.NewGuid().ToString("N");
+        TestSecrets.AddBasic("00000000-0000-0000-0000-000000000000", refresh);
         lock (Users)
         {
             Users["00000000-0000-0000-0000-000000000000"] = refresh;
@@ -166,6 +167,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         }
 
         var accessToken = "ya29.test-" + Guid.NewGuid().ToString("N");
+        TestSecrets.AddBasic("oauth2accesstoken", accessToken);
         lock (Users)
         {
             Users["oauth2accesstoken"] = accessToken;
@@ -219,7 +221,9 @@ public sealed class TokenIssuer : IAsyncDisposable
         };
         var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
         var signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signingInput + "." + Base64Url(signature);
+        var jwt = signingInput + "." + Base64Url(signature);
+        TestSecrets.Add(jwt);
+        return jwt;
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

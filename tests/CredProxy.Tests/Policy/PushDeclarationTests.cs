@@ -40,7 +40,9 @@ public sealed class PushDeclarationTests(HtpasswdRegistryFixture fixture) : ICla
     {
         using var response = await ClaimAsync(proxy, json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("pushToken").GetString()!;
+        var token = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("pushToken").GetString()!;
+        TestSecrets.Add(token);
+        return token;
     }
 
     [Fact]
