@@ -2,6 +2,8 @@
 # Pushes and pulls a one-layer image of SIZE_MB (default 1024) with skopeo, directly to an htpasswd
 # registry and through credproxy (a listener bound to that registry), RUNS times each, alternating.
 # Prints per-run times, medians, the proxy/direct ratio and the proxy's peak RSS.
+# BASELINE_REF=<git ref> adds a third mode, "base": the same through credproxy built from that ref, to tell
+# a change's own cost from the machine's noise.
 # Needs: docker-registry, apache2-utils (htpasswd), skopeo, python3, dotnet. Loopback only.
 set -euo pipefail
 
@@ -24,6 +26,14 @@ now() { date +%s.%N; }
 
 echo "building credproxy (Release)..." >&2
 dotnet build -c Release -o "$WORK/bin" "$ROOT/src/CredProxy/CredProxy.csproj" -v q -nologo >/dev/null
+MODES=(direct proxy)
+if [ -n "${BASELINE_REF:-}" ]; then
+  echo "building credproxy at $BASELINE_REF (Release)..." >&2
+  mkdir -p "$WORK/base-src"
+  git -C "$ROOT" archive "$BASELINE_REF" Directory.Build.props src/CredProxy | tar -x -C "$WORK/base-src"
+  dotnet build -c Release -o "$WORK/base-bin" "$WORK/base-src/src/CredProxy/CredProxy.csproj" -v q -nologo >/dev/null
+  MODES+=(base)
+fi
 
 echo "making a ${SIZE_MB} MB image..." >&2
 IMG="$WORK/image"
@@ -67,28 +77,34 @@ fresh_registry() {
 }
 fresh_registry
 
+start_proxy() { # $1 bin dir, $2 bound port, $3 name; sets LAST_PID
+  CREDPROXY_REGISTRY_1_HOST=127.0.0.1:$REG_PORT CREDPROXY_REGISTRY_1_INSECURE=true \
+  CREDPROXY_REGISTRY_1_USERNAME=bench CREDPROXY_REGISTRY_1_PASSWORD=bench-pass \
+  CREDPROXY_REGISTRY_1_LISTEN=127.0.0.1:$2 \
+    dotnet "$1/credproxy.dll" --listen 127.0.0.1:0 --no-push-token >"$WORK/$3.out" 2>"$WORK/$3.err" & LAST_PID=$!; PIDS+=($LAST_PID)
+  for _ in $(seq 100); do grep -q "for registry" "$WORK/$3.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q "for registry" "$WORK/$3.out" || { cat "$WORK/$3.err" >&2; exit 1; }
+}
 BOUND_PORT=$(free_port)
-CREDPROXY_REGISTRY_1_HOST=127.0.0.1:$REG_PORT CREDPROXY_REGISTRY_1_INSECURE=true \
-CREDPROXY_REGISTRY_1_USERNAME=bench CREDPROXY_REGISTRY_1_PASSWORD=bench-pass \
-CREDPROXY_REGISTRY_1_LISTEN=127.0.0.1:$BOUND_PORT \
-  dotnet "$WORK/bin/credproxy.dll" --listen 127.0.0.1:0 --no-push-token >"$WORK/proxy.out" 2>"$WORK/proxy.err" & PROXY_PID=$!; PIDS+=($PROXY_PID)
-for _ in $(seq 100); do grep -q "for registry" "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
+start_proxy "$WORK/bin" "$BOUND_PORT" proxy; PROXY_PID=$LAST_PID
+BASE_PORT=
+if [ -n "${BASELINE_REF:-}" ]; then BASE_PORT=$(free_port); start_proxy "$WORK/base-bin" "$BASE_PORT" base; BASE_PID=$LAST_PID; fi
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$REG_PORT/v2/" && break; sleep 0.1; done
-grep -q "for registry" "$WORK/proxy.out" || { cat "$WORK/proxy.err" >&2; exit 1; }
 
 SKOPEO=(skopeo --insecure-policy copy --quiet)
-push() { # $1 direct|proxy, $2 repo
+port_of() { if [ "$1" = base ]; then echo "$BASE_PORT"; else echo "$BOUND_PORT"; fi; }
+push() { # $1 direct|proxy|base, $2 repo
   if [ "$1" = direct ]; then "${SKOPEO[@]}" --dest-tls-verify=false --dest-creds bench:bench-pass "oci:$IMG:v1" "docker://127.0.0.1:$REG_PORT/$2:v1"
-  else "${SKOPEO[@]}" --dest-tls-verify=false --dest-no-creds "oci:$IMG:v1" "docker://127.0.0.1:$BOUND_PORT/$2:v1"; fi
+  else "${SKOPEO[@]}" --dest-tls-verify=false --dest-no-creds "oci:$IMG:v1" "docker://127.0.0.1:$(port_of "$1")/$2:v1"; fi
 }
-pull() { # $1 direct|proxy, $2 repo, $3 dir
+pull() { # $1 direct|proxy|base, $2 repo, $3 dir
   if [ "$1" = direct ]; then "${SKOPEO[@]}" --src-tls-verify=false --src-creds bench:bench-pass "docker://127.0.0.1:$REG_PORT/$2:v1" "oci:$3:v1"
-  else "${SKOPEO[@]}" --src-tls-verify=false --src-no-creds "docker://127.0.0.1:$BOUND_PORT/$2:v1" "oci:$3:v1"; fi
+  else "${SKOPEO[@]}" --src-tls-verify=false --src-no-creds "docker://127.0.0.1:$(port_of "$1")/$2:v1" "oci:$3:v1"; fi
 }
 
 declare -A TIMES
 for run in $(seq "$RUNS"); do
-  for mode in direct proxy; do
+  for mode in "${MODES[@]}"; do
     repo="bench/$mode-$run"
     fresh_registry
     t0=$(now); push "$mode" "$repo"; t1=$(now)
@@ -110,6 +126,11 @@ for op in push pull; do
   d=$(echo "${TIMES[direct-$op]}" | median); p=$(echo "${TIMES[proxy-$op]}" | median)
   printf '  %s: direct %.2f s (%.0f MB/s), proxy %.2f s (%.0f MB/s), proxy/direct %.2f\n' \
     "$op" "$d" "$(echo "$SIZE_MB / $d" | bc -l)" "$p" "$(echo "$SIZE_MB / $p" | bc -l)" "$(echo "$p / $d" | bc -l)"
+  if [ -n "$BASE_PORT" ]; then
+    b=$(echo "${TIMES[base-$op]}" | median)
+    printf '  %s: base (%s) %.2f s, base/direct %.2f, proxy/base %.2f\n' "$op" "$BASELINE_REF" "$b" "$(echo "$b / $d" | bc -l)" "$(echo "$p / $b" | bc -l)"
+  fi
 done
 printf '  proxy peak RSS: %d MB\n' "$((RSS_KB / 1024))"
+if [ -n "$BASE_PORT" ]; then printf '  base peak RSS: %d MB\n' "$(($(awk '/VmHWM/ {print $2}' "/proc/$BASE_PID/status") / 1024))"; fi
 printf '  machine load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

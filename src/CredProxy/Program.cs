@@ -42,6 +42,11 @@ public static class Program
             await Console.Out.WriteLineAsync(upstream is null ? $"credproxy listening on {url}" : $"credproxy listening on {url} for registry {upstream.Host}").ConfigureAwait(false);
         }
 
+        if (app.Services.GetRequiredService<ListenerBindings>().MetricsUrl is { } metricsUrl)
+        {
+            await Console.Out.WriteLineAsync($"credproxy metrics on {metricsUrl}/metrics").ConfigureAwait(false);
+        }
+
         await Console.Out.FlushAsync().ConfigureAwait(false);
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return 0;

@@ -8,5 +8,6 @@ namespace Kaniko.CredProxy;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(HelperCredential))]
 [JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(SessionRequest))]
 [JsonSerializable(typeof(OciErrorBody))]
 internal sealed partial class ProxyJsonContext : JsonSerializerContext;

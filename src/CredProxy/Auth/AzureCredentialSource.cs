@@ -2,21 +2,23 @@ using System.Text.Json;
 using Kaniko.CredProxy.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Identity.Client;
+using Microsoft.Identity.Client.AppConfig;
 
 namespace Kaniko.CredProxy.Auth;
 
 /// <summary>
-/// Azure Container Registry: an Entra ID token for the ACR audience (client secret or workload identity
-/// federation file, through MSAL), exchanged at the registry's <c>/oauth2/exchange</c> (same origin as its
-/// pinned token realm) for an ACR refresh token, used as the password of the all-zero user.
+/// Azure Container Registry: an Entra ID token for the ACR audience (through MSAL: client secret, workload
+/// identity federation file, or managed identity), exchanged at the registry's <c>/oauth2/exchange</c> (same
+/// origin as its pinned token realm) for an ACR refresh token, used as the password of the all-zero user.
 /// </summary>
 public sealed class AzureCredentialSource : ICredentialSource
 {
     public const string AcrUser = "00000000-0000-0000-0000-000000000000";
-    private static readonly string[] _scopes = ["https://containerregistry.azure.net/.default"];
+    public const string AcrResource = "https://containerregistry.azure.net";
+    private static readonly string[] _scopes = [AcrResource + "/.default"];
 
     private readonly AzureIdentity _identity;
-    private readonly IConfidentialClientApplication _app;
+    private readonly Func<CancellationToken, Task<AuthenticationResult>> _acquire;
     private readonly HttpMessageInvoker _http;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -28,31 +30,47 @@ public sealed class AzureCredentialSource : ICredentialSource
         _identity = identity;
         _http = http;
         _logger = logger;
-        var builder = ConfidentialClientApplicationBuilder.Create(identity.ClientId)
-            .WithAuthority(new Uri(identity.AuthorityHost, identity.TenantId).ToString())
-            .WithInstanceDiscovery(false);
-        builder = identity.ClientSecret is { } secret
-            ? builder.WithClientSecret(secret)
-            : builder.WithClientAssertion(async (CancellationToken ct) => (await File.ReadAllTextAsync(identity.FederatedTokenFile!, ct).ConfigureAwait(false)).Trim());
-        if (msalHttp is not null)
+        if (identity.ManagedIdentity is { } managed)
         {
-            builder = builder.WithHttpClientFactory(msalHttp);
-        }
+            var id = managed == AzureIdentity.SystemAssigned ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.WithUserAssignedClientId(managed);
+            var builder = ManagedIdentityApplicationBuilder.Create(id);
+            if (msalHttp is not null)
+            {
+                builder = builder.WithHttpClientFactory(msalHttp);
+            }
 
-        _app = builder.Build();
+            var app = builder.Build();
+            _acquire = ct => app.AcquireTokenForManagedIdentity(AcrResource).ExecuteAsync(ct);
+        }
+        else
+        {
+            var builder = ConfidentialClientApplicationBuilder.Create(identity.ClientId)
+                .WithAuthority(new Uri(identity.AuthorityHost, identity.TenantId).ToString())
+                .WithInstanceDiscovery(false);
+            builder = identity.ClientSecret is { } secret
+                ? builder.WithClientSecret(secret)
+                : builder.WithClientAssertion(async (CancellationToken ct) => (await File.ReadAllTextAsync(identity.FederatedTokenFile!, ct).ConfigureAwait(false)).Trim());
+            if (msalHttp is not null)
+            {
+                builder = builder.WithHttpClientFactory(msalHttp);
+            }
+
+            var app = builder.Build();
+            _acquire = ct => app.AcquireTokenForClient(_scopes).ExecuteAsync(ct);
+        }
     }
 
     public async ValueTask<RegistryCredential?> GetAsync(Challenge? challenge, CancellationToken cancellationToken)
     {
         if (challenge?.Realm is null)
         {
-            Log.ProviderFailed(_logger, "azure", _identity.ClientId, "the registry sent no token realm to exchange at");
+            Log.ProviderFailed(_logger, "azure", _identity.Describe(), "the registry sent no token realm to exchange at");
             return null;
         }
 
         try
         {
-            var aad = await _app.AcquireTokenForClient(_scopes).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            var aad = await _acquire(cancellationToken).ConfigureAwait(false);
             await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -71,12 +89,12 @@ public sealed class AzureCredentialSource : ICredentialSource
         }
         catch (MsalException ex)
         {
-            Log.ProviderFailed(_logger, "azure", _identity.ClientId, $"Entra ID answered {ex.ErrorCode}");
+            Log.ProviderFailed(_logger, "azure", _identity.Describe(), $"Entra ID answered {ex.ErrorCode}");
             return null;
         }
         catch (Exception ex) when (ex is TokenException or HttpRequestException or JsonException or IOException)
         {
-            Log.ProviderFailed(_logger, "azure", _identity.ClientId, ex is TokenException ? ex.Message : ex.GetType().Name);
+            Log.ProviderFailed(_logger, "azure", _identity.Describe(), ex is TokenException ? ex.Message : ex.GetType().Name);
             return null;
         }
     }
@@ -90,9 +108,9 @@ public sealed class AzureCredentialSource : ICredentialSource
             {
                 ["grant_type"] = "access_token",
                 ["service"] = service ?? realm.Host,
-                ["tenant"] = _identity.TenantId,
+                ["tenant"] = _identity.TenantId ?? string.Empty,
                 ["access_token"] = aadToken,
-            }),
+            }.Where(f => f.Value.Length > 0)),
         };
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -8,10 +8,15 @@ namespace Kaniko.CredProxy.Auth;
 
 /// <summary>
 /// Google Artifact Registry / GCR: an access token from a credentials file (service account key or
-/// workload identity federation), sent as user <c>oauth2accesstoken</c>. The library caches and refreshes it.
+/// workload identity federation), or from the metadata server (the workload's own service account, when
+/// <paramref name="credentialsFile"/> is null), sent as user <c>oauth2accesstoken</c>. The library caches
+/// and refreshes it.
 /// </summary>
-public sealed class GoogleCredentialSource(string credentialsFile, ILogger logger) : ICredentialSource
+/// <param name="http">Test hook: the library's own HTTP client factory (metadata server only).</param>
+public sealed class GoogleCredentialSource(string? credentialsFile, ILogger logger, Google.Apis.Http.IHttpClientFactory? http = null) : ICredentialSource
 {
+    public const string MetadataServer = "metadata server";
+
     public const string Username = "oauth2accesstoken";
     private const string Scope = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -31,7 +36,7 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
         catch (Exception ex) when (ex is TokenResponseException or IOException or InvalidOperationException or JsonException or HttpRequestException)
         {
             var reason = ex is TokenResponseException tre ? $"token endpoint answered {tre.Error?.Error ?? "an error"}" : ex.GetType().Name;
-            Log.ProviderFailed(logger, "google", credentialsFile, reason);
+            Log.ProviderFailed(logger, "google", credentialsFile ?? MetadataServer, reason);
             return null;
         }
     }
@@ -46,7 +51,17 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_credential is null)
+            if (_credential is null && credentialsFile is null)
+            {
+                var initializer = new ComputeCredential.Initializer();
+                if (http is not null)
+                {
+                    initializer.HttpClientFactory = http;
+                }
+
+                Volatile.Write(ref _credential, new ComputeCredential(initializer));
+            }
+            else if (_credential is null)
             {
                 var type = await ReadTypeAsync(cancellationToken).ConfigureAwait(false);
                 if (!_allowedTypes.Contains(type))
@@ -54,7 +69,7 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
                     throw new InvalidOperationException($"credential type '{type}' is not supported");
                 }
 
-                var credential = await CredentialFactory.FromFileAsync(credentialsFile, type!, cancellationToken).ConfigureAwait(false);
+                var credential = await CredentialFactory.FromFileAsync(credentialsFile!, type!, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _credential, credential.CreateScoped(Scope));
             }
 
@@ -68,7 +83,7 @@ public sealed class GoogleCredentialSource(string credentialsFile, ILogger logge
 
     private async Task<string?> ReadTypeAsync(CancellationToken cancellationToken)
     {
-        await using var stream = File.OpenRead(credentialsFile);
+        await using var stream = File.OpenRead(credentialsFile!);
         using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         return document.RootElement.TryGetProperty("type", out var type) ? type.GetString() : null;
     }

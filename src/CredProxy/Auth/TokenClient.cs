@@ -12,6 +12,9 @@ public sealed class TokenClient(HttpMessageInvoker http, TimeProvider time)
 {
     private static readonly TimeSpan _timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Client id sent with OAuth2 token requests (the distribution spec requires one).</summary>
+    public const string ClientId = "credproxy";
+
     public async Task<BearerToken> FetchAsync(Uri realm, string? service, IReadOnlyList<Scope> scopes, RegistryCredential? credential, CancellationToken cancellationToken)
     {
         var query = new StringBuilder(realm.Query.Length > 1 ? realm.Query[1..] + "&" : string.Empty);
@@ -25,9 +28,10 @@ public sealed class TokenClient(HttpMessageInvoker http, TimeProvider time)
             query.Append("scope=").Append(Uri.EscapeDataString(scope.ToString())).Append('&');
         }
 
-        var builder = new UriBuilder(realm) { Query = query.ToString().TrimEnd('&') };
-        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-        if (credential is not null)
+        using var request = credential is { IsIdentityToken: true }
+            ? RefreshTokenRequest(realm, service, scopes, credential)
+            : new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realm) { Query = query.ToString().TrimEnd('&') }.Uri);
+        if (credential is { IsIdentityToken: false })
         {
             var raw = Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}");
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(raw));
@@ -62,5 +66,30 @@ public sealed class TokenClient(HttpMessageInvoker http, TimeProvider time)
         var lifetime = TimeSpan.FromSeconds(body!.ExpiresIn is > 0 ? body.ExpiresIn.Value : 60);
         // expires_in counts from issue; our own clock before the request is a safe start whatever the issuer's clock says.
         return new BearerToken(value, TokenCache.RefreshTime(issued, lifetime));
+    }
+
+    /// <summary>
+    /// The OAuth2 variant of the token request for a docker config identity token: POST a form with
+    /// <c>grant_type=refresh_token</c>, the token, service, space-separated scopes and a client id.
+    /// </summary>
+    private static HttpRequestMessage RefreshTokenRequest(Uri realm, string? service, IReadOnlyList<Scope> scopes, RegistryCredential credential)
+    {
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "refresh_token"),
+            new("refresh_token", credential.Password),
+            new("client_id", ClientId),
+        };
+        if (!string.IsNullOrEmpty(service))
+        {
+            form.Add(new("service", service));
+        }
+
+        if (scopes.Count > 0)
+        {
+            form.Add(new("scope", Scope.Describe(scopes)));
+        }
+
+        return new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
     }
 }

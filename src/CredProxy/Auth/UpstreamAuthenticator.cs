@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Health;
 using Kaniko.CredProxy.Policy;
 using Kaniko.CredProxy.Tokens;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ public sealed class UpstreamAuthenticator(
     HttpMessageInvoker transport,
     TokenClient tokens,
     TokenCache cache,
+    ProxyMetrics metrics,
     ILogger logger)
 {
     private Challenge? _challenge;
@@ -37,7 +39,11 @@ public sealed class UpstreamAuthenticator(
                 return await AddBearerAsync(request, challenge, scopes, forceRefresh, cancellationToken).ConfigureAwait(false);
             case ChallengeScheme.Basic or null:
                 var credential = await credentials.GetAsync(null, cancellationToken).ConfigureAwait(false);
-                if (credential is not null)
+                if (credential is { IsIdentityToken: true })
+                {
+                    Log.ProviderFailed(logger, "identitytoken", upstream.Host, "an identity token needs a registry with token auth, this one asks for Basic");
+                }
+                else if (credential is not null)
                 {
                     request.Headers.Authorization = BasicHeader(credential);
                 }
@@ -64,7 +70,7 @@ public sealed class UpstreamAuthenticator(
         {
             var token = await cache.GetAsync(
                 key,
-                ct => tokens.FetchAsync(realm, challenge.Service, scopes, credential, ct),
+                ct => FetchCountedAsync(realm, challenge.Service, scopes, credential, ct),
                 forceRefresh,
                 cancellationToken).ConfigureAwait(false);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
@@ -75,6 +81,21 @@ public sealed class UpstreamAuthenticator(
             var reason = ex is TokenException ? ex.Message : $"token endpoint {realm.Authority} unreachable for {Scope.Describe(scopes)}";
             Log.TokenFailed(logger, upstream.Host, reason);
             return reason;
+        }
+    }
+
+    private async Task<BearerToken> FetchCountedAsync(Uri realm, string? service, IReadOnlyList<Scope> scopes, RegistryCredential? credential, CancellationToken cancellationToken)
+    {
+        var succeeded = false;
+        try
+        {
+            var token = await tokens.FetchAsync(realm, service, scopes, credential, cancellationToken).ConfigureAwait(false);
+            succeeded = true;
+            return token;
+        }
+        finally
+        {
+            metrics.TokenFetch(upstream.Host, succeeded);
         }
     }
 

@@ -71,6 +71,13 @@ internal static class DockerConfigUpstreams
         var value = entry.Value;
         string? Field(string name) => value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
         var auth = Field("auth");
+        if (Field("identitytoken") is { Length: > 0 } identityToken)
+        {
+            // An OAuth2 refresh token for the registry's token endpoint; the user is informational ("<token>" or ACR's zero GUID).
+            var tokenUser = Field("username") is { Length: > 0 } named ? named : UserFromAuth(auth) ?? "<token>";
+            return draft with { Username = tokenUser, IdentityToken = identityToken };
+        }
+
         if (!string.IsNullOrEmpty(auth))
         {
             string decoded;
@@ -99,13 +106,21 @@ internal static class DockerConfigUpstreams
             return draft with { Username = user, Password = Field("password") };
         }
 
-        if (Field("identitytoken") is { Length: > 0 })
+        return store is null ? draft : draft with { CredentialHelper = store, CredentialHelperServer = entry.Name };
+    }
+
+    private static string? UserFromAuth(string? auth)
+    {
+        try
         {
-            errors.Add($"{path} auths.{entry.Name}.identitytoken: identity tokens are not supported; use a credential helper or a password");
+            var decoded = string.IsNullOrEmpty(auth) ? null : Encoding.UTF8.GetString(Convert.FromBase64String(auth));
+            var colon = decoded?.IndexOf(':') ?? -1;
+            return colon > 0 ? decoded![..colon] : null;
+        }
+        catch (FormatException)
+        {
             return null;
         }
-
-        return store is null ? draft : draft with { CredentialHelper = store, CredentialHelperServer = entry.Name };
     }
 
     private static UpstreamDraft Draft(string path, string key, string host) => new()
@@ -113,6 +128,7 @@ internal static class DockerConfigUpstreams
         SettingName = field => field switch
         {
             "Username" or "Password" => $"{path} {key}.auth",
+            "IdentityToken" => $"{path} {key}.identitytoken",
             "CredentialHelper" => $"{path} {key}",
             _ => $"{path} {key}",
         },

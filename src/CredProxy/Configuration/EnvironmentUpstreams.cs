@@ -31,11 +31,17 @@ internal static class EnvironmentUpstreams
         ["AZURE_CLIENT_SECRET"] = "AzureClientSecret",
         ["AZURE_FEDERATED_TOKEN_FILE"] = "AzureFederatedTokenFile",
         ["AZURE_AUTHORITY_HOST"] = "AzureAuthorityHost",
+        ["AZURE_MANAGED_IDENTITY"] = "AzureManagedIdentity",
+        ["GOOGLE_METADATA"] = "GoogleMetadata",
         ["AWS_ACCESS_KEY_ID"] = "AwsAccessKeyId",
         ["AWS_SECRET_ACCESS_KEY"] = "AwsSecretAccessKey",
         ["AWS_SESSION_TOKEN"] = "AwsSessionToken",
         ["AWS_REGION"] = "AwsRegion",
         ["ECR_API_ENDPOINT"] = "EcrApiEndpoint",
+        ["AWS_ROLE_ARN"] = "AwsRoleArn",
+        ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "AwsWebIdentityTokenFile",
+        ["AWS_ROLE_SESSION_NAME"] = "AwsRoleSessionName",
+        ["STS_ENDPOINT"] = "StsEndpoint",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
@@ -123,11 +129,17 @@ internal static class EnvironmentUpstreams
                 AzureClientSecret = group.GetValueOrDefault("AzureClientSecret"),
                 AzureFederatedTokenFile = group.GetValueOrDefault("AzureFederatedTokenFile"),
                 AzureAuthorityHost = group.GetValueOrDefault("AzureAuthorityHost"),
+                AzureManagedIdentity = group.GetValueOrDefault("AzureManagedIdentity"),
+                GoogleMetadata = group.GetValueOrDefault("GoogleMetadata"),
                 AwsAccessKeyId = group.GetValueOrDefault("AwsAccessKeyId"),
                 AwsSecretAccessKey = group.GetValueOrDefault("AwsSecretAccessKey"),
                 AwsSessionToken = group.GetValueOrDefault("AwsSessionToken"),
                 AwsRegion = group.GetValueOrDefault("AwsRegion"),
                 EcrApiEndpoint = group.GetValueOrDefault("EcrApiEndpoint"),
+                AwsRoleArn = group.GetValueOrDefault("AwsRoleArn"),
+                AwsWebIdentityTokenFile = group.GetValueOrDefault("AwsWebIdentityTokenFile"),
+                AwsRoleSessionName = group.GetValueOrDefault("AwsRoleSessionName"),
+                StsEndpoint = group.GetValueOrDefault("StsEndpoint"),
             });
         }
 

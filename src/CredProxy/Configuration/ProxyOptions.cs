@@ -6,6 +6,12 @@ public sealed record ProxyOptions
     /// <summary>Main listener, ip:port; port 0 picks a free one.</summary>
     public string Listen { get; init; } = "127.0.0.1:5080";
 
+    /// <summary>
+    /// Optional listener (ip:port) that serves <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> only, never the
+    /// registry API; it may be on any address. Without it, <c>/metrics</c> is served on the main listener.
+    /// </summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>Allow a listener on a non-loopback address.</summary>
     public bool AllowNonLoopback { get; init; }
 

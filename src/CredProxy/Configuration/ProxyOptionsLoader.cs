@@ -60,6 +60,7 @@ public static class ProxyOptionsLoader
                     CredentialHelper = upstream.CredentialHelper,
                     CredentialHelperServer = upstream.CredentialHelperServer,
                     GoogleCredentialsFile = upstream.GoogleCredentialsFile,
+                    GoogleMetadata = upstream.GoogleMetadata,
                     Azure = upstream.Azure,
                     Aws = upstream.Aws,
                 };
@@ -72,6 +73,16 @@ public static class ProxyOptionsLoader
         foreach (var upstream in upstreams.Where(u => u.Listen is not null))
         {
             CheckListen(upstream.Listen!, $"{upstream.Source} Listen", allowNonLoopback, errors);
+        }
+
+        var metricsListen = Setting("MetricsListen", "CREDPROXY_METRICS_LISTEN");
+        if (string.IsNullOrWhiteSpace(metricsListen))
+        {
+            metricsListen = null;
+        }
+        else if (!ListenAddress.TryParse(metricsListen, out _))
+        {
+            errors.Add($"{Name("MetricsListen", "CREDPROXY_METRICS_LISTEN")}: '{metricsListen}' is not ip:port (e.g. 0.0.0.0:9090)");
         }
 
         var requireToken = ReadBool(Setting("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), Name("RequirePushToken", "CREDPROXY_REQUIRE_PUSH_TOKEN"), true, errors);
@@ -108,6 +119,7 @@ public static class ProxyOptionsLoader
         return new ProxyOptions
         {
             Listen = listen,
+            MetricsListen = metricsListen,
             AllowNonLoopback = allowNonLoopback,
             RequirePushToken = requireToken,
             DefaultUpstream = defaultUpstream,
@@ -124,6 +136,7 @@ public static class ProxyOptionsLoader
         "AllowNonLoopback" => "--allow-non-loopback",
         "LogFormat" => "--log-format",
         "DockerConfig" => "--docker-config",
+        "MetricsListen" => "--metrics-listen",
         _ => "--" + key.ToLowerInvariant(),
     };
 
@@ -159,11 +172,17 @@ public static class ProxyOptionsLoader
                 AzureClientSecret = child["AzureClientSecret"],
                 AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
                 AzureAuthorityHost = child["AzureAuthorityHost"],
+                AzureManagedIdentity = child["AzureManagedIdentity"],
+                GoogleMetadata = child["GoogleMetadata"],
                 AwsAccessKeyId = child["AwsAccessKeyId"],
                 AwsSecretAccessKey = child["AwsSecretAccessKey"],
                 AwsSessionToken = child["AwsSessionToken"],
                 AwsRegion = child["AwsRegion"],
                 EcrApiEndpoint = child["EcrApiEndpoint"],
+                AwsRoleArn = child["AwsRoleArn"],
+                AwsWebIdentityTokenFile = child["AwsWebIdentityTokenFile"],
+                AwsRoleSessionName = child["AwsRoleSessionName"],
+                StsEndpoint = child["StsEndpoint"],
             };
         }
     }

@@ -17,6 +17,9 @@ internal sealed record UpstreamDraft
     public string? Username { get; init; }
     public string? Password { get; init; }
     public string? PasswordFile { get; init; }
+
+    /// <summary>A docker config <c>identitytoken</c> (OAuth2 refresh token), used instead of a password.</summary>
+    public string? IdentityToken { get; init; }
     public IReadOnlyList<string> RealmHosts { get; init; } = [];
     public IReadOnlyList<string>? Pull { get; init; }
     public IReadOnlyList<string>? Push { get; init; }
@@ -34,12 +37,18 @@ internal sealed record UpstreamDraft
     public string? AzureClientSecret { get; init; }
     public string? AzureFederatedTokenFile { get; init; }
     public string? AzureAuthorityHost { get; init; }
+    public string? AzureManagedIdentity { get; init; }
+    public string? GoogleMetadata { get; init; }
 
     public string? AwsAccessKeyId { get; init; }
     public string? AwsSecretAccessKey { get; init; }
     public string? AwsSessionToken { get; init; }
     public string? AwsRegion { get; init; }
     public string? EcrApiEndpoint { get; init; }
+    public string? AwsRoleArn { get; init; }
+    public string? AwsWebIdentityTokenFile { get; init; }
+    public string? AwsRoleSessionName { get; init; }
+    public string? StsEndpoint { get; init; }
 
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
@@ -70,6 +79,12 @@ internal sealed record UpstreamDraft
         }
 
         var skip = ParseBool(SkipTlsVerify, "SkipTlsVerify", errors) ?? false;
+        var googleMetadata = ParseBool(GoogleMetadata, "GoogleMetadata", errors) ?? false;
+        if (googleMetadata && (credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile)))
+        {
+            errors.Add($"{SettingName("GoogleMetadata")}: the metadata server excludes a username/password and a Google credentials file");
+        }
+
         if (!string.IsNullOrEmpty(GoogleCredentialsFile))
         {
             if (credential is not null)
@@ -82,8 +97,9 @@ internal sealed record UpstreamDraft
             }
         }
 
-        var azure = BuildAzure(credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile), errors);
-        var aws = BuildAws(host, credential is not null || !string.IsNullOrEmpty(GoogleCredentialsFile) || azure is not null, errors);
+        var google = !string.IsNullOrEmpty(GoogleCredentialsFile) || googleMetadata;
+        var azure = BuildAzure(credential is not null || google, errors);
+        var aws = BuildAws(host, credential is not null || google || azure is not null || CredentialHelper is not null, errors, readFile);
         string? helperPath = null;
         if (CredentialHelper is not null)
         {
@@ -107,12 +123,16 @@ internal sealed record UpstreamDraft
             CredentialHelper = helperPath,
             CredentialHelperServer = CredentialHelperServer,
             GoogleCredentialsFile = string.IsNullOrEmpty(GoogleCredentialsFile) ? null : GoogleCredentialsFile,
+            GoogleMetadata = googleMetadata,
             Azure = azure,
             Aws = aws,
             SkipTlsVerify = skip,
             RealmHosts = [.. RealmHosts.Concat(KnownRegistries.DefaultRealmHosts(host)).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
             Pull = pull,
             Push = push,
+            PushSetting = push is null ? null : SettingName("Push"),
+            SchemeSetting = string.IsNullOrWhiteSpace(Endpoint) ? SettingName("Insecure") : SettingName("Endpoint"),
+            SkipTlsVerifySetting = SettingName("SkipTlsVerify"),
             Listen = Listen,
             Source = Source,
         };
@@ -120,7 +140,7 @@ internal sealed record UpstreamDraft
 
     private AzureIdentity? BuildAzure(bool hasOtherCredentials, List<string> errors)
     {
-        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost];
+        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost, AzureManagedIdentity];
         if (all.All(string.IsNullOrEmpty))
         {
             return null;
@@ -129,14 +149,35 @@ internal sealed record UpstreamDraft
         var start = errors.Count;
         if (hasOtherCredentials)
         {
-            errors.Add($"{SettingName("AzureClientId")}: Azure credentials exclude a username/password and Google credentials");
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AzureManagedIdentity) ? "AzureClientId" : "AzureManagedIdentity")}: Azure credentials exclude a username/password and Google credentials");
+        }
+
+        if (!string.IsNullOrEmpty(AzureManagedIdentity))
+        {
+            string?[] application = [AzureClientId, AzureClientSecret, AzureFederatedTokenFile];
+            if (!application.All(string.IsNullOrEmpty))
+            {
+                errors.Add($"{SettingName("AzureManagedIdentity")}: a managed identity excludes {SettingName("AzureClientId")}, {SettingName("AzureClientSecret")} and {SettingName("AzureFederatedTokenFile")} (for a user-assigned identity, give its client id here)");
+            }
+
+            var managed = AzureManagedIdentity.Trim();
+            if (managed != AzureIdentity.SystemAssigned && !Guid.TryParse(managed, out _))
+            {
+                errors.Add($"{SettingName("AzureManagedIdentity")}: '{managed}' is neither 'system' nor a client id (GUID) of a user-assigned identity");
+            }
+
+            return errors.Count > start ? null : new AzureIdentity
+            {
+                TenantId = string.IsNullOrEmpty(AzureTenantId) ? null : AzureTenantId,
+                ManagedIdentity = managed,
+            };
         }
 
         foreach (var (value, field) in new[] { (AzureTenantId, "AzureTenantId"), (AzureClientId, "AzureClientId") })
         {
             if (string.IsNullOrEmpty(value))
             {
-                errors.Add($"{SettingName(field)}: required for Azure credentials");
+                errors.Add($"{SettingName(field)}: required for Azure credentials (or set {SettingName("AzureManagedIdentity")})");
             }
         }
 
@@ -162,23 +203,52 @@ internal sealed record UpstreamDraft
         };
     }
 
-    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors)
+    private AwsIdentity? BuildAws(string host, bool hasOtherCredentials, List<string> errors, Func<string, string?> readFile)
     {
-        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint];
-        if (all.All(string.IsNullOrEmpty))
+        string?[] all = [AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsRegion, EcrApiEndpoint, AwsRoleArn, AwsWebIdentityTokenFile, AwsRoleSessionName, StsEndpoint];
+        var anySet = !all.All(string.IsNullOrEmpty);
+        if (!anySet && (hasOtherCredentials || !AwsIdentity.IsEcrHost(host)))
         {
             return null;
         }
 
         var start = errors.Count;
-        if (hasOtherCredentials)
+        if (anySet && hasOtherCredentials)
         {
-            errors.Add($"{SettingName("AwsAccessKeyId")}: AWS credentials exclude other credentials");
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsRoleArn) ? "AwsAccessKeyId" : "AwsRoleArn")}: AWS credentials exclude other credentials");
         }
 
-        if (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey))
+        var hasKeys = !string.IsNullOrEmpty(AwsAccessKeyId) || !string.IsNullOrEmpty(AwsSecretAccessKey) || !string.IsNullOrEmpty(AwsSessionToken);
+        var hasWebIdentity = !string.IsNullOrEmpty(AwsRoleArn) || !string.IsNullOrEmpty(AwsWebIdentityTokenFile) || !string.IsNullOrEmpty(AwsRoleSessionName);
+        var kind = hasKeys ? AwsCredentialKind.Keys : hasWebIdentity ? AwsCredentialKind.WebIdentity : AwsCredentialKind.DefaultChain;
+        if (hasKeys && hasWebIdentity)
         {
-            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS credentials");
+            errors.Add($"{SettingName("AwsRoleArn")}: set either AWS keys or a web identity role, not both");
+        }
+        else if (hasKeys && (string.IsNullOrEmpty(AwsAccessKeyId) || string.IsNullOrEmpty(AwsSecretAccessKey)))
+        {
+            errors.Add($"{SettingName(string.IsNullOrEmpty(AwsAccessKeyId) ? "AwsAccessKeyId" : "AwsSecretAccessKey")}: required for AWS keys");
+        }
+        else if (hasWebIdentity)
+        {
+            if (string.IsNullOrEmpty(AwsRoleArn) || !AwsRoleArn.StartsWith("arn:", StringComparison.Ordinal))
+            {
+                errors.Add($"{SettingName("AwsRoleArn")}: required for web identity, an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+            }
+
+            if (string.IsNullOrEmpty(AwsWebIdentityTokenFile))
+            {
+                errors.Add($"{SettingName("AwsWebIdentityTokenFile")}: required for web identity (the OIDC token file, read at each refresh)");
+            }
+            else if (readFile(AwsWebIdentityTokenFile) is null)
+            {
+                errors.Add($"{SettingName("AwsWebIdentityTokenFile")}: cannot read '{AwsWebIdentityTokenFile}'");
+            }
+
+            if (!string.IsNullOrEmpty(AwsRoleSessionName) && !SessionNameIsValid(AwsRoleSessionName))
+            {
+                errors.Add($"{SettingName("AwsRoleSessionName")}: '{AwsRoleSessionName}' must be 2-64 letters, digits or =,.@_-");
+            }
         }
 
         var region = string.IsNullOrEmpty(AwsRegion) ? AwsIdentity.RegionFromHost(host) : AwsRegion;
@@ -187,25 +257,48 @@ internal sealed record UpstreamDraft
             errors.Add($"{SettingName("AwsRegion")}: required (the host is not ACCOUNT.dkr.ecr.REGION.amazonaws.com)");
         }
 
-        Uri? api = null;
-        if (string.IsNullOrEmpty(EcrApiEndpoint))
+        var api = ParseAwsEndpoint(EcrApiEndpoint, "EcrApiEndpoint", errors) ?? (region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com"));
+        var sts = ParseAwsEndpoint(StsEndpoint, "StsEndpoint", errors);
+        if (sts is not null && kind != AwsCredentialKind.WebIdentity)
         {
-            api = region is null ? null : new Uri($"https://api.ecr.{region}.amazonaws.com");
-        }
-        else if (!Uri.TryCreate(EcrApiEndpoint, UriKind.Absolute, out api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
-        {
-            errors.Add($"{SettingName("EcrApiEndpoint")}: '{EcrApiEndpoint}' is not an http(s) URL");
+            errors.Add($"{SettingName("StsEndpoint")}: only used with a web identity role ({SettingName("AwsRoleArn")})");
         }
 
         return errors.Count > start || api is null ? null : new AwsIdentity
         {
-            AccessKeyId = AwsAccessKeyId!,
-            SecretAccessKey = AwsSecretAccessKey!,
-            SessionToken = string.IsNullOrEmpty(AwsSessionToken) ? null : AwsSessionToken,
+            Kind = kind,
+            AccessKeyId = NullIfEmpty(AwsAccessKeyId),
+            SecretAccessKey = NullIfEmpty(AwsSecretAccessKey),
+            SessionToken = NullIfEmpty(AwsSessionToken),
+            RoleArn = NullIfEmpty(AwsRoleArn),
+            WebIdentityTokenFile = NullIfEmpty(AwsWebIdentityTokenFile),
+            RoleSessionName = NullIfEmpty(AwsRoleSessionName) ?? "credproxy",
+            StsEndpoint = sts,
             Region = region!,
             ApiEndpoint = api,
         };
     }
+
+    private Uri? ParseAwsEndpoint(string? value, string field, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.UserInfo.Length > 0)
+        {
+            errors.Add($"{SettingName(field)}: '{value}' is not an http(s) URL");
+            return null;
+        }
+
+        return uri;
+    }
+
+    private static bool SessionNameIsValid(string name) =>
+        name.Length is >= 2 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || "=,.@_-+".Contains(c, StringComparison.Ordinal));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private Uri? BuildEndpoint(string host, bool insecure, List<string> errors)
     {
@@ -232,6 +325,11 @@ internal sealed record UpstreamDraft
 
     private RegistryCredential? BuildCredential(List<string> errors, Func<string, string?> readFile)
     {
+        if (!string.IsNullOrEmpty(IdentityToken))
+        {
+            return new RegistryCredential(string.IsNullOrEmpty(Username) ? "<token>" : Username, IdentityToken, isIdentityToken: true);
+        }
+
         var password = Password;
         if (!string.IsNullOrEmpty(PasswordFile))
         {

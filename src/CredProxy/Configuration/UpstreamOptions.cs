@@ -22,13 +22,16 @@ public sealed record UpstreamOptions
     /// <summary>Google credentials file (service account key or workload identity federation config).</summary>
     public string? GoogleCredentialsFile { get; init; }
 
+    /// <summary>Google credentials from the metadata server (the workload's service account).</summary>
+    public bool GoogleMetadata { get; init; }
+
     /// <summary>Entra ID application for Azure Container Registry.</summary>
     public AzureIdentity? Azure { get; init; }
 
     /// <summary>AWS keys for Amazon ECR.</summary>
     public AwsIdentity? Aws { get; init; }
 
-    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || Azure is not null || Aws is not null;
+    public bool HasCredentials => Credential is not null || CredentialHelper is not null || GoogleCredentialsFile is not null || GoogleMetadata || Azure is not null || Aws is not null;
 
     /// <summary>Skip TLS certificate verification (https endpoints only).</summary>
     public bool SkipTlsVerify { get; init; }
@@ -41,6 +44,15 @@ public sealed record UpstreamOptions
 
     /// <summary>Repositories that may be pushed to; null means any (logged as a warning at start).</summary>
     public IReadOnlyList<RepositoryPattern>? Push { get; init; }
+
+    /// <summary>The setting that chose http or https (e.g. <c>CREDPROXY_REGISTRY_1_INSECURE</c>), for messages.</summary>
+    public string? SchemeSetting { get; init; }
+
+    /// <summary>The setting that turns certificate checks off, for messages.</summary>
+    public string? SkipTlsVerifySetting { get; init; }
+
+    /// <summary>The setting the push allow-list came from (e.g. <c>CI_REGISTRY_IMAGE</c>), for messages.</summary>
+    public string? PushSetting { get; init; }
 
     /// <summary>Optional extra listener (ip:port) bound to this upstream alone, for clients that cannot send <c>ns=</c>.</summary>
     public string? Listen { get; init; }

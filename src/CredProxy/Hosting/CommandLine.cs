@@ -6,7 +6,7 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
     public const string Usage = """
         usage: credproxy [--listen IP:PORT] [--config FILE] [--default-registry HOST]
                          [--docker-config FILE] [--no-push-token] [--log-format text|json]
-                         [--allow-non-loopback]
+                         [--allow-non-loopback] [--metrics-listen IP:PORT]
         Registries come from CI_REGISTRY* and CREDPROXY_REGISTRY_<N>_* variables or the config file
         (section CredProxy); see README.md. Prints "credproxy listening on http://IP:PORT" once ready.
         """;
@@ -42,7 +42,7 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
                 case "--allow-non-loopback":
                     overrides["AllowNonLoopback"] = "true";
                     break;
-                case "--listen" or "--config" or "--default-registry" or "--log-format" or "--docker-config":
+                case "--listen" or "--config" or "--default-registry" or "--log-format" or "--docker-config" or "--metrics-listen":
                     var value = Value();
                     if (value is null)
                     {
@@ -56,7 +56,7 @@ public sealed record CommandLine(string? ConfigFile, IReadOnlyDictionary<string,
                     }
                     else
                     {
-                        overrides[name switch { "--listen" => "Listen", "--default-registry" => "DefaultUpstream", "--docker-config" => "DockerConfig", _ => "LogFormat" }] = value;
+                        overrides[name switch { "--listen" => "Listen", "--default-registry" => "DefaultUpstream", "--docker-config" => "DockerConfig", "--metrics-listen" => "MetricsListen", _ => "LogFormat" }] = value;
                     }
 
                     break;

@@ -11,8 +11,33 @@ namespace Kaniko.CredProxy.Hosting;
 public sealed class ListenerBindings
 {
     private const string ItemKey = "credproxy.upstream";
+    private const string MetricsKey = "credproxy.metrics";
 
     private readonly List<(ListenOptions Listener, UpstreamOptions? Upstream)> _listeners = [];
+    private ListenOptions? _metrics;
+
+    /// <summary>True once a metrics-only listener is bound.</summary>
+    public bool HasMetricsListener => _metrics is not null;
+
+    /// <summary>The metrics listener's URL, once started.</summary>
+    public string? MetricsUrl => _metrics is null ? null : $"http://{_metrics.IPEndPoint}";
+
+    public void BindMetrics(ListenOptions listener)
+    {
+        _metrics = listener;
+        listener.Use(next => connection =>
+        {
+            connection.Items[MetricsKey] = true;
+            return next(connection);
+        });
+    }
+
+    public bool IsMetricsListener(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(MetricsKey) == true;
+
+    /// <summary>Where <c>/metrics</c> is served: the metrics listener if there is one, else the main listener.</summary>
+    public bool ServesMetrics(HttpContext context) =>
+        HasMetricsListener ? IsMetricsListener(context) : !IsMetricsListener(context) && UpstreamFor(context) is null;
 
     public void Bind(ListenOptions listener, UpstreamOptions? upstream)
     {

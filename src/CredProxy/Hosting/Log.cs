@@ -8,7 +8,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Registry {Registry} via {Endpoint} ({Source}), credentials: {HasCredentials}, pull: {Pull}, push: {Push}")]
     public static partial void Upstream(ILogger logger, string registry, string endpoint, string source, bool hasCredentials, string pull, string push);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Registry {Registry} has no push allow-list: pushes to any repository are let through")]
+    [LoggerMessage(EventId = 505, Level = LogLevel.Information, Message = "Registry {Registry} has no configured push allow-list: pushes go to the repositories the build declares when it claims the push token")]
+    public static partial void PushToDeclared(ILogger logger, string registry);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Registry {Registry} has no push allow-list and the push token is off: pushes to any repository are let through")]
     public static partial void NoPushAllowList(ILogger logger, string registry);
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Push token requirement is disabled: any local process may push through the proxy")]

@@ -4,6 +4,8 @@ using Kaniko.CredProxy.Policy;
 using Kaniko.CredProxy.Routing;
 using Kaniko.CredProxy.Tokens;
 using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Kaniko.CredProxy.Hosting;
 
@@ -29,6 +31,12 @@ public static class ProxyHost
                 ListenAddress.TryParse(upstream.Listen!, out var endpoint);
                 kestrel.Listen(endpoint!, listener => bindings.Bind(listener, upstream));
             }
+
+            if (options.MetricsListen is not null)
+            {
+                ListenAddress.TryParse(options.MetricsListen, out var metrics);
+                kestrel.Listen(metrics!, bindings.BindMetrics);
+            }
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
@@ -43,11 +51,19 @@ public static class ProxyHost
         registrations.AddSingleton<SessionEndpoint>();
         registrations.AddSingleton<HealthEndpoints>();
         registrations.AddSingleton<RequestDispatcher>();
+        registrations.AddSingleton<ProxyMetrics>();
+        registrations.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("credproxy"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(ProxyMetrics.MeterName)
+                .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         registrations.AddHttpForwarder();
         services?.Invoke(registrations);
 
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<RequestDispatcher>();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+            context.Request.Path == "/metrics" && HttpMethods.IsGet(context.Request.Method) && bindings.ServesMetrics(context));
         app.Run(dispatcher.HandleAsync);
         LogStartup(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kaniko.CredProxy"), options);
         return app;
@@ -84,7 +100,11 @@ public static class ProxyHost
             var pull = upstream.Pull.Count == 0 ? "any" : string.Join(',', upstream.Pull);
             var push = upstream.Push is null ? "any" : upstream.Push.Count == 0 ? "none" : string.Join(',', upstream.Push);
             Log.Upstream(logger, upstream.Host, upstream.Endpoint.GetLeftPart(UriPartial.Authority), upstream.Source, upstream.HasCredentials, pull, push);
-            if (upstream.Push is null)
+            if (upstream.Push is null && options.RequirePushToken)
+            {
+                Log.PushToDeclared(logger, upstream.Host);
+            }
+            else if (upstream.Push is null)
             {
                 Log.NoPushAllowList(logger, upstream.Host);
             }

@@ -14,6 +14,17 @@ public sealed class RequestDispatcher(
     public Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        if (bindings.IsMetricsListener(context))
+        {
+            // The metrics listener may face the network: health and metrics only (metrics are served before this).
+            return path switch
+            {
+                "/healthz" => health.LiveAsync(context),
+                "/readyz" => health.ReadyAsync(context),
+                _ => OciErrors.WriteAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", "credproxy: this listener serves /metrics, /healthz and /readyz only", context.RequestAborted),
+            };
+        }
+
         return path switch
         {
             "/_kaniko/session" => session.HandleAsync(context),

@@ -7,9 +7,14 @@ namespace Kaniko.CredProxy.Policy;
 /// Decides whether a registry request may pass and predicts the token scopes it needs
 /// (pull; pull,push for uploads and manifest PUTs; pull on a mount's source).
 /// </summary>
+/// <remarks>
+/// A push must be inside the registry's configured push allow-list and, when the build declared its
+/// repositories with the push capability, among those. Repositories that may be pushed to may also be pulled.
+/// </remarks>
 public static class AccessPolicy
 {
-    public static AccessDecision Decide(UpstreamOptions upstream, string method, RegistryPath path, string? mountFrom, bool isMount)
+    /// <param name="declared">The repositories the build declared with its push capability; null when none were declared or the capability is not required.</param>
+    public static AccessDecision Decide(UpstreamOptions upstream, string method, RegistryPath path, string? mountFrom, bool isMount, PushDeclaration? declared = null)
     {
         // Deleting blobs or manifests is never the build's business; cancelling its own upload session is
         // part of pushing (and needs the push token like any other write).
@@ -47,8 +52,13 @@ public static class AccessPolicy
             {
                 return AccessDecision.Refuse($"pushing to {upstream.Host}/{repository} is not allowed by the push allow-list");
             }
+
+            if (declared is not null && !declared.Allows(upstream.Host, repository))
+            {
+                return AccessDecision.Refuse($"pushing to {upstream.Host}/{repository} is not allowed: the build declared only {declared} when it claimed the push capability");
+            }
         }
-        else if (!CanPull(upstream, repository))
+        else if (!CanPull(upstream, repository, declared))
         {
             return AccessDecision.Refuse($"pulling from {upstream.Host}/{repository} is not allowed by the pull allow-list");
         }
@@ -62,7 +72,7 @@ public static class AccessPolicy
                 return AccessDecision.Allow(scopes);
             }
 
-            if (!CanPull(upstream, mountFrom))
+            if (!CanPull(upstream, mountFrom, declared))
             {
                 return AccessDecision.Refuse($"mounting from {upstream.Host}/{mountFrom} is not allowed by the pull allow-list");
             }
@@ -76,7 +86,8 @@ public static class AccessPolicy
     public static bool IsWrite(string method) =>
         HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
 
-    private static bool CanPull(UpstreamOptions upstream, string repository) =>
+    private static bool CanPull(UpstreamOptions upstream, string repository, PushDeclaration? declared) =>
         upstream.Pull.Count == 0 || RepositoryPattern.AnyMatches(upstream.Pull, repository)
-        || (upstream.Push is not null && RepositoryPattern.AnyMatches(upstream.Push, repository));
+        || (upstream.Push is not null && RepositoryPattern.AnyMatches(upstream.Push, repository))
+        || (declared is not null && declared.Allows(upstream.Host, repository));
 }

@@ -8,6 +8,9 @@ internal sealed record OciErrorBody(IReadOnlyList<OciError> Errors);
 
 internal sealed record SessionResponse(string PushToken);
 
+/// <summary>The body of a push session claim: the repositories (<c>registry/repository</c>) the build pushes to.</summary>
+internal sealed record SessionRequest(IReadOnlyList<string?>? Push);
+
 /// <summary>Writes answers the proxy gives itself, in the distribution spec's error format.</summary>
 internal static class OciErrors
 {

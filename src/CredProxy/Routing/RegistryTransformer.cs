@@ -1,3 +1,4 @@
+using Kaniko.CredProxy.Health;
 using Kaniko.CredProxy.Policy;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -8,7 +9,7 @@ namespace Kaniko.CredProxy.Routing;
 /// Per-request transform: exact upstream target, client auth and forwarding headers dropped, push token
 /// stripped; on the way back, Location/Link rewritten to the proxy and a remaining 401 answered as 403.
 /// </summary>
-internal sealed class RegistryTransformer(ForwardContext forward, Uri upstreamTarget, ILogger logger) : HttpTransformer
+internal sealed class RegistryTransformer(ForwardContext forward, Uri upstreamTarget, ProxyMetrics metrics, ILogger logger) : HttpTransformer
 {
     private static readonly string[] _droppedRequestHeaders =
     [
@@ -38,8 +39,18 @@ internal sealed class RegistryTransformer(ForwardContext forward, Uri upstreamTa
             var scopes = Scope.Describe(forward.RequestedScopes);
             var reason = forward.AuthFailure ?? $"registry {forward.Upstream.Host} refused {scopes}";
             Log.UpstreamRefused(logger, httpContext.Request.Method, forward.Upstream.Host, forward.Path.Repository ?? "-", scopes, reason);
+            metrics.Denial(forward.Upstream.Host, DenialReason.Upstream);
             var message = $"credproxy: access to {forward.Upstream.Host}/{forward.Path.Repository} denied ({reason})";
             await OciErrors.WriteAsync(httpContext, StatusCodes.Status403Forbidden, OciErrors.Denied, message, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.BadRequest && forward.Upstream.Endpoint.Scheme == Uri.UriSchemeHttp
+            && await SchemeProblem.IsPlainHttpToTlsPortAsync(proxyResponse, cancellationToken).ConfigureAwait(false))
+        {
+            var hint = SchemeProblem.PlainHttpToTls(forward.Upstream);
+            Log.ForwardFailed(logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? "/", forward.Upstream.Host, "response", hint);
+            await OciErrors.WriteAsync(httpContext, StatusCodes.Status502BadGateway, OciErrors.Unavailable, $"credproxy: registry {forward.Upstream.Host} failed: {hint}", cancellationToken).ConfigureAwait(false);
             return false;
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net.Security;
 using Kaniko.CredProxy.Auth;
 using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Health;
 using Kaniko.CredProxy.Tokens;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ public sealed class UpstreamClients : IDisposable
     private readonly FrozenDictionary<string, HttpMessageInvoker> _invokers;
     private readonly List<IDisposable> _owned = [];
 
-    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ILoggerFactory loggers, Microsoft.Identity.Client.IMsalHttpClientFactory? msalHttp = null)
+    public UpstreamClients(ProxyOptions options, TokenCache cache, TimeProvider time, ProxyMetrics metrics, ILoggerFactory loggers, Microsoft.Identity.Client.IMsalHttpClientFactory? msalHttp = null, Google.Apis.Http.IHttpClientFactory? googleHttp = null)
     {
         var logger = loggers.CreateLogger("Kaniko.CredProxy.Auth");
         var invokers = new Dictionary<string, HttpMessageInvoker>(StringComparer.OrdinalIgnoreCase);
@@ -26,11 +27,12 @@ public sealed class UpstreamClients : IDisposable
             {
                 { CredentialHelper: { } helper } => new CredentialHelperSource(helper, upstream.CredentialHelperServer ?? upstream.Host, time, logger),
                 { GoogleCredentialsFile: { } file } => new GoogleCredentialSource(file, logger),
+                { GoogleMetadata: true } => new GoogleCredentialSource(null, logger, googleHttp),
                 { Azure: { } azure } => new AzureCredentialSource(azure, tokenTransport, msalHttp, logger),
                 { Aws: { } aws } => new EcrCredentialSource(aws, tokenTransport, time, logger),
                 _ => new StaticCredentialSource(upstream.Credential),
             };
-            var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, logger);
+            var authenticator = new UpstreamAuthenticator(upstream, credentials, transport, new TokenClient(tokenTransport, time), cache, metrics, logger);
             var invoker = new HttpMessageInvoker(new AuthHandler(authenticator, logger) { InnerHandler = sockets }, disposeHandler: true);
             _owned.AddRange([transport, tokenTransport, invoker]);
             invokers[upstream.Host] = invoker;

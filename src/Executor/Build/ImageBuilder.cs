@@ -55,7 +55,9 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             string? pushToken = null;
             if (options.RegistryProxy is not null && !options.NoPush)
             {
-                pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, cancellationToken).ConfigureAwait(false);
+                // The claim declares the destinations: the proxy lets the capability push there only. Caching is not
+                // implemented, so no cache repository is pushed to or declared.
+                pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, destinations, cancellationToken).ConfigureAwait(false);
                 Log.ClaimedPushToken(logger, options.RegistryProxy.ToString());
             }
 

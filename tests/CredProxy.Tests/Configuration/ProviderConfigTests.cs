@@ -77,7 +77,6 @@ public sealed class ProviderConfigTests
             })).Errors;
         var all = string.Join('\n', errors);
         Assert.Contains("/cfg/config.json auths.a.example.auth: not base64", all, StringComparison.Ordinal);
-        Assert.Contains("auths.b.example.identitytoken: identity tokens are not supported", all, StringComparison.Ordinal);
         Assert.Contains("credHelpers.c.example: docker-credential-missing is not on PATH", all, StringComparison.Ordinal);
         Assert.DoesNotContain("tok-secret", all, StringComparison.Ordinal);
 
@@ -114,5 +113,86 @@ public sealed class ProviderConfigTests
         Assert.Null(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "https://auth.docker.io/token"));
         Assert.NotNull(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "https://evil.example/token"));
         Assert.NotNull(Kaniko.CredProxy.Auth.RealmPolicy.Check(hub, "http://auth.docker.io/token"));
+    }
+
+    [Fact]
+    public void An_ecr_host_without_credentials_uses_the_sdk_default_chain_in_its_region()
+    {
+        var options = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "123456789012.dkr.ecr.eu-central-1.amazonaws.com" }, []);
+        var aws = Assert.Single(options.Upstreams).Aws!;
+        Assert.Equal(AwsCredentialKind.DefaultChain, aws.Kind);
+        Assert.Equal("eu-central-1", aws.Region);
+        Assert.Equal(new Uri("https://api.ecr.eu-central-1.amazonaws.com"), aws.ApiEndpoint);
+    }
+
+    [Fact]
+    public void Web_identity_settings_are_read_and_checked()
+    {
+        var options = Load(
+            new()
+            {
+                ["CREDPROXY_REGISTRY_1_HOST"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                ["CREDPROXY_REGISTRY_1_AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/ci",
+                ["CREDPROXY_REGISTRY_1_AWS_WEB_IDENTITY_TOKEN_FILE"] = "/var/run/token",
+            },
+            new() { ["/var/run/token"] = "jwt" });
+        var aws = options.Upstreams[0].Aws!;
+        Assert.Equal(AwsCredentialKind.WebIdentity, aws.Kind);
+        Assert.Equal("credproxy", aws.RoleSessionName);
+        Assert.Null(aws.StsEndpoint);
+        Assert.DoesNotContain("jwt", aws.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AWS_ACCESS_KEY_ID=k,AWS_SECRET_ACCESS_KEY=s,AWS_ROLE_ARN=arn:aws:iam::1:role/r", "CREDPROXY_REGISTRY_1_AWS_ROLE_ARN: set either AWS keys or a web identity role")]
+    [InlineData("AWS_ROLE_ARN=arn:aws:iam::1:role/r", "CREDPROXY_REGISTRY_1_AWS_WEB_IDENTITY_TOKEN_FILE: required")]
+    [InlineData("AWS_ROLE_ARN=arn:aws:iam::1:role/r,AWS_WEB_IDENTITY_TOKEN_FILE=/missing", "CREDPROXY_REGISTRY_1_AWS_WEB_IDENTITY_TOKEN_FILE: cannot read '/missing'")]
+    [InlineData("AWS_WEB_IDENTITY_TOKEN_FILE=/t,AWS_ROLE_ARN=role", "CREDPROXY_REGISTRY_1_AWS_ROLE_ARN: required for web identity")]
+    [InlineData("AWS_ACCESS_KEY_ID=k", "CREDPROXY_REGISTRY_1_AWS_SECRET_ACCESS_KEY: required")]
+    [InlineData("AWS_ACCESS_KEY_ID=k,AWS_SECRET_ACCESS_KEY=s,STS_ENDPOINT=http://127.0.0.1:1", "CREDPROXY_REGISTRY_1_STS_ENDPOINT: only used with a web identity role")]
+    [InlineData("AWS_ACCESS_KEY_ID=k,AWS_SECRET_ACCESS_KEY=s,USERNAME=u,PASSWORD=p", "AWS credentials exclude other credentials")]
+    public void Bad_aws_settings_name_the_setting(string settings, string expected)
+    {
+        var env = new Dictionary<string, string> { ["CREDPROXY_REGISTRY_1_HOST"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com" };
+        foreach (var pair in settings.Split(','))
+        {
+            var eq = pair.IndexOf('=');
+            env["CREDPROXY_REGISTRY_1_" + pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(env, new() { ["/t"] = "jwt" }));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("=s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AZURE_MANAGED_IDENTITY=system,AZURE_CLIENT_ID=x", "CREDPROXY_REGISTRY_1_AZURE_MANAGED_IDENTITY: a managed identity excludes")]
+    [InlineData("AZURE_MANAGED_IDENTITY=someone", "is neither 'system' nor a client id")]
+    [InlineData("AZURE_MANAGED_IDENTITY=system,USERNAME=u,PASSWORD=p", "Azure credentials exclude")]
+    [InlineData("GOOGLE_METADATA=true,USERNAME=u,PASSWORD=p", "CREDPROXY_REGISTRY_1_GOOGLE_METADATA: the metadata server excludes")]
+    [InlineData("GOOGLE_METADATA=perhaps", "CREDPROXY_REGISTRY_1_GOOGLE_METADATA: 'perhaps' is not true or false")]
+    public void Bad_metadata_identity_settings_name_the_setting(string settings, string expected)
+    {
+        var env = new Dictionary<string, string> { ["CREDPROXY_REGISTRY_1_HOST"] = "registry.example.com" };
+        foreach (var pair in settings.Split(','))
+        {
+            var eq = pair.IndexOf('=');
+            env["CREDPROXY_REGISTRY_1_" + pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(env, []));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_identities_are_credentials()
+    {
+        var azure = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "x.azurecr.io", ["CREDPROXY_REGISTRY_1_AZURE_MANAGED_IDENTITY"] = "system" }, []).Upstreams[0];
+        Assert.Equal("system", azure.Azure!.ManagedIdentity);
+        Assert.Null(azure.Azure.TenantId);
+        Assert.True(azure.HasCredentials);
+        var google = Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "europe-docker.pkg.dev", ["CREDPROXY_REGISTRY_1_GOOGLE_METADATA"] = "true" }, []).Upstreams[0];
+        Assert.True(google.GoogleMetadata);
+        Assert.True(google.HasCredentials);
     }
 }

@@ -30,7 +30,7 @@ public sealed class LifetimeTests(HtpasswdRegistryFixture fixture) : IClassFixtu
         using var ready = await proxy.Client.GetAsync("/readyz", Ct);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        using var other = await proxy.Client.GetAsync("/metrics", Ct);
+        using var other = await proxy.Client.GetAsync("/nothing-here", Ct);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
     }
 

@@ -74,6 +74,7 @@ public sealed class FakeEntraId : IAsyncDisposable
         }
 
         var token = "aad-" + Guid.NewGuid().ToString("N");
+        TestSecrets.Add(token);
         IssuedTokens[token] = true;
         return Results.Json(new Dictionary<string, object> { ["token_type"] = "Bearer", ["expires_in"] = 3600, ["ext_expires_in"] = 3600, ["access_token"] = token });
     }

@@ -47,5 +47,10 @@ public sealed class ProxyServer : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+        var leaked = TestSecrets.FoundIn(Logs.All);
+        if (leaked.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"the proxy logged {leaked.Count} secret(s) of the test suite: {string.Join(", ", leaked)}\n{Logs.All}");
+        }
     }
 }

@@ -67,6 +67,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         var app = builder.Build();
         var issuer = new TokenIssuer(app, key, certificate);
         app.MapGet("/token", issuer.Handle);
+        app.MapPost("/token", (Delegate)issuer.HandleOAuthAsync);
         app.MapPost("/google-token", (Delegate)issuer.HandleGoogleAsync);
         app.MapPost("/oauth2/exchange", (Delegate)issuer.HandleAzureExchangeAsync);
         await app.StartAsync(cancellationToken);
@@ -84,6 +85,33 @@ public sealed class TokenIssuer : IAsyncDisposable
 
         var scopes = context.Request.Query["scope"].Select(s => s ?? string.Empty).ToList();
         _requests.Enqueue($"{user}|{string.Join(' ', scopes)}|{context.Request.Query["service"]}");
+        return Results.Json(new Dictionary<string, object> { ["token"] = Grant(user, scopes), ["expires_in"] = ExpiresInSeconds, ["issued_at"] = DateTimeOffset.UtcNow.ToString("O") });
+    }
+
+    /// <summary>Refresh tokens (docker config identity tokens) the OAuth2 POST variant accepts, and their user.</summary>
+    public ConcurrentDictionary<string, string> RefreshTokens { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each OAuth2 POST's form fields.</summary>
+    public ConcurrentQueue<Dictionary<string, string>> OAuthRequests { get; } = new();
+
+    /// <summary>The distribution token spec's OAuth2 variant: POST a form, <c>grant_type=refresh_token</c>.</summary>
+    private async Task<IResult> HandleOAuthAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+        OAuthRequests.Enqueue(fields);
+        if (fields.GetValueOrDefault("grant_type") != "refresh_token" || string.IsNullOrEmpty(fields.GetValueOrDefault("client_id"))
+            || !RefreshTokens.TryGetValue(fields.GetValueOrDefault("refresh_token") ?? string.Empty, out var user))
+        {
+            return Results.Json(new Dictionary<string, string> { ["error"] = "invalid_grant" }, statusCode: 401);
+        }
+
+        var scopes = (fields.GetValueOrDefault("scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        return Results.Json(new Dictionary<string, object> { ["access_token"] = Grant(user, scopes), ["expires_in"] = ExpiresInSeconds, ["scope"] = string.Join(' ', scopes) });
+    }
+
+    private string Grant(string user, IReadOnlyList<string> scopes)
+    {
         var access = new JsonArray();
         foreach (var scope in scopes.SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
@@ -102,8 +130,7 @@ public sealed class TokenIssuer : IAsyncDisposable
             });
         }
 
-        var token = Sign(user, access);
-        return Results.Json(new Dictionary<string, object> { ["token"] = token, ["expires_in"] = ExpiresInSeconds, ["issued_at"] = DateTimeOffset.UtcNow.ToString("O") });
+        return Sign(user, access);
     }
 
     /// <summary>Entra ID access tokens the ACR-style <c>/oauth2/exchange</c> accepts.</summary>
@@ -119,6 +146,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         }
 
         var refresh = "acr-refresh-" + Guid.NewGuid().ToString("N");
+        TestSecrets.AddBasic("00000000-0000-0000-0000-000000000000", refresh);
         lock (Users)
         {
             Users["00000000-0000-0000-0000-000000000000"] = refresh;
@@ -139,6 +167,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         }
 
         var accessToken = "ya29.test-" + Guid.NewGuid().ToString("N");
+        TestSecrets.AddBasic("oauth2accesstoken", accessToken);
         lock (Users)
         {
             Users["oauth2accesstoken"] = accessToken;
@@ -192,7 +221,9 @@ public sealed class TokenIssuer : IAsyncDisposable
         };
         var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
         var signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signingInput + "." + Base64Url(signature);
+        var jwt = signingInput + "." + Base64Url(signature);
+        TestSecrets.Add(jwt);
+        return jwt;
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

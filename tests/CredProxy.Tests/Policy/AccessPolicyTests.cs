@@ -66,6 +66,34 @@ public sealed class AccessPolicyTests
         Assert.Equal(allowed, Decide(_strict, method, path, mountFrom, mountFrom is not null).Allowed);
 
     [Theory]
+    [InlineData("POST", "team/app/blobs/uploads/", true)]
+    [InlineData("PUT", "team/app/manifests/v1", true)]
+    [InlineData("PATCH", "team/app/blobs/uploads/u", true)]
+    [InlineData("POST", "team/app/cache/blobs/uploads/", false)]
+    [InlineData("PUT", "team/other/manifests/v1", false)]
+    [InlineData("GET", "team/app/manifests/v1", true)]
+    public void Declared_repositories_narrow_pushes(string method, string path, bool allowed)
+    {
+        var declared = new PushDeclaration([("reg", "team/app")]);
+        var decision = AccessPolicy.Decide(_open, method, RegistryPath.Parse(path), null, false, declared);
+        Assert.Equal(allowed, decision.Allowed);
+        if (!allowed)
+        {
+            Assert.Contains("the build declared only reg/team/app", decision.Refusal, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Declared_repositories_may_be_pulled_where_the_pull_allow_list_is_narrower()
+    {
+        var pullOnlyBase = _open with { Pull = [Pattern("base/*")] };
+        var declared = new PushDeclaration([("reg", "team/app")]);
+        Assert.True(AccessPolicy.Decide(pullOnlyBase, "HEAD", RegistryPath.Parse("team/app/blobs/sha256:00"), null, false, declared).Allowed);
+        Assert.False(AccessPolicy.Decide(pullOnlyBase, "HEAD", RegistryPath.Parse("team/app/blobs/sha256:00"), null, false, null).Allowed);
+        Assert.True(AccessPolicy.Decide(pullOnlyBase, "POST", RegistryPath.Parse("team/app/blobs/uploads/"), null, false, declared).Allowed);
+    }
+
+    [Theory]
     [InlineData("*", "anything/at/all", true)]
     [InlineData("a/b", "a/b", true)]
     [InlineData("a/b", "a/bc", false)]

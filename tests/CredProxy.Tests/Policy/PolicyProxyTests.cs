@@ -34,6 +34,7 @@ public sealed class PolicyProxyTests(HtpasswdRegistryFixture fixture) : IClassFi
             Ct);
         using var claim = await proxy.Client.PostAsync("/_kaniko/session", null, Ct);
         var token = System.Text.Json.JsonDocument.Parse(await claim.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("pushToken").GetString();
+        TestSecrets.Add(token);
         return (proxy, new OciClient(proxy.Client, null, token));
     }
 

@@ -33,6 +33,7 @@ public sealed class HtpasswdProxyTests(HtpasswdRegistryFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         var token = json.GetProperty("pushToken").GetString()!;
+        TestSecrets.Add(token);
         Assert.Equal(43, token.Length);
         Assert.DoesNotContain('=', token);
         return token;

@@ -115,6 +115,37 @@ public sealed class MainJobTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_destination_outside_the_proxy_push_allow_list_fails_before_any_build_step()
+    {
+        await using var registry = await RegistryServer.StartAsync(RegistryAuthMode.Htpasswd, _none);
+        var baseImage = await BaseImages.PushBusyboxAsync(registry, "library/busybox", "latest", ImageFormat.Oci, _none);
+        var environment = ProxyEnvironment(registry.Host, registry.Credentials!);
+        environment["CI_REGISTRY_IMAGE"] = registry.Host + "/group/project";
+        await using var proxy = await CredProxyProcess.StartAsync(environment, [], _none);
+        using var work = TempDirectory.Create("outside-allow-list");
+
+        var build = await Programs.RunExecutorAsync(
+            [
+                "--context", Path.Combine(Kaniko.TestKit.TestBed.RepoRoot, "examples", "hello"),
+                "--destination", registry.Reference("group/project/app", "1.0"),
+                "--destination", registry.Reference("other/app", "1.0"),
+                "--build-arg", $"BASE={baseImage}",
+                "--registry-proxy", proxy.Address.ToString(),
+                "--root", work.Combine("root"),
+                "--kaniko-dir", work.Combine("kaniko"),
+            ],
+            _none);
+
+        Assert.NotEqual(0, build.ExitCode);
+        var output = build.StandardOutput + build.StandardError;
+        Assert.Contains($"'{registry.Host}/other/app' is outside the push allow-list", output, StringComparison.Ordinal);
+        Assert.Contains("CI_REGISTRY_IMAGE", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(work.Combine("root/app/greeting.sh")), "no build step may run once the claim is refused");
+        Assert.Contains("[113]", proxy.Output, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string> ProxyEnvironment(string registryHost, RegistryCredentials credentials) => new()
     {
         ["CI_REGISTRY"] = registryHost,

@@ -1,9 +1,7 @@
-using Kaniko.CredProxy.Auth;
+namespace Kaniko.CredProxy.Tests.Infrastructure;
 
-namespace Kaniko.CredProxy.Tests.Auth;
-
-/// <summary>The example from AWS's Signature Version 4 documentation (IAM ListUsers, 2015-08-30).</summary>
-public sealed class AwsSigV4Tests
+/// <summary>The test stand-ins' SigV4 checker against the example from AWS's Signature Version 4 documentation (IAM ListUsers, 2015-08-30).</summary>
+public sealed class SigV4Tests
 {
     private const string Secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
@@ -11,7 +9,7 @@ public sealed class AwsSigV4Tests
     public void Signing_key_matches_the_documented_example() =>
         Assert.Equal(
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9",
-            Convert.ToHexStringLower(AwsSigV4.SigningKey(Secret, "20150830", "us-east-1", "iam")));
+            Convert.ToHexStringLower(SigV4.SigningKey(Secret, "20150830", "us-east-1", "iam")));
 
     [Fact]
     public void Signature_matches_the_documented_example()
@@ -22,7 +20,7 @@ public sealed class AwsSigV4Tests
             ["host"] = "iam.amazonaws.com",
             ["x-amz-date"] = "20150830T123600Z",
         };
-        var authorization = AwsSigV4.Authorization(
+        var authorization = SigV4.Authorization(
             "GET", "/", "Action=ListUsers&Version=2010-05-08", headers, [], "AKIDEXAMPLE", Secret, "us-east-1", "iam",
             new DateTimeOffset(2015, 8, 30, 12, 36, 0, TimeSpan.Zero));
         Assert.Equal(

@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
-namespace Kaniko.CredProxy.Auth;
+namespace Kaniko.CredProxy.Tests.Infrastructure;
 
-/// <summary>AWS Signature Version 4 for one request (headers given with lower-case names, <c>host</c> included).</summary>
-public static class AwsSigV4
+/// <summary>
+/// AWS Signature Version 4, written from AWS's documentation independently of the SDK: the local AWS
+/// stand-ins recompute each signature they receive with it.
+/// </summary>
+public static partial class SigV4
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
@@ -17,7 +21,7 @@ public static class AwsSigV4
         var date = amzDate[..8];
         var names = headers.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList();
         var signedHeaders = string.Join(';', names);
-        var canonicalHeaders = string.Concat(names.Select(n => $"{n}:{headers[n].Trim()}\n"));
+        var canonicalHeaders = string.Concat(names.Select(n => $"{n}:{Spaces().Replace(headers[n].Trim(), " ")}\n"));
         var canonicalRequest = $"{method}\n{path}\n{canonicalQuery}\n{canonicalHeaders}\n{signedHeaders}\n{Hex(SHA256.HashData(body))}";
         var scope = $"{date}/{region}/{service}/aws4_request";
         var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
@@ -33,7 +37,20 @@ public static class AwsSigV4
         return HMACSHA256.HashData(key, "aws4_request"u8);
     }
 
-    public static string AmzDate(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>The parts of an <c>Authorization</c> header: key id, date, region, service, signed header names.</summary>
+    public static (string KeyId, string Date, string Region, string Service, IReadOnlyList<string> SignedHeaders)? Parse(string authorization)
+    {
+        var match = AuthorizationRegex().Match(authorization);
+        return match.Success
+            ? (match.Groups["key"].Value, match.Groups["date"].Value, match.Groups["region"].Value, match.Groups["service"].Value, match.Groups["signed"].Value.Split(';'))
+            : null;
+    }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    [GeneratedRegex(" +")]
+    private static partial Regex Spaces();
+
+    [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, ?SignedHeaders=(?<signed>[a-z0-9;-]+), ?Signature=[0-9a-f]{64}$")]
+    private static partial Regex AuthorizationRegex();
 }
