@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kaniko.Executor.Registry;
 
 namespace Kaniko.Executor.Build;
 
@@ -8,8 +9,14 @@ namespace Kaniko.Executor.Build;
 /// </summary>
 public static class PushCapabilityClient
 {
-    public static async Task<string> ClaimAsync(Uri proxy, CancellationToken cancellationToken)
+    /// <param name="pushTo">
+    /// Every repository the build pushes to (destinations, and the layer cache). This proxy's claim takes no
+    /// declaration yet, so they are not sent; a proxy that restricts the capability to declared repositories
+    /// gets them from here.
+    /// </param>
+    public static async Task<string> ClaimAsync(Uri proxy, IReadOnlyList<ImageReference> pushTo, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(pushTo);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var endpoint = new Uri(proxy, "/_kaniko/session");
         HttpResponseMessage response;

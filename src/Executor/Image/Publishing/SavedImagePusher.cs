@@ -19,7 +19,7 @@ public static class SavedImagePusher
         string? pushToken = null;
         if (options.RegistryProxy is not null)
         {
-            pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, cancellationToken).ConfigureAwait(false);
+            pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, destinations, cancellationToken).ConfigureAwait(false);
         }
 
         var work = Path.Combine(Path.GetTempPath(), $"kaniko-push-{Guid.NewGuid():N}");
