@@ -26,27 +26,31 @@ public sealed class LayerCacheTests
             RUN head -c 64 /dev/urandom | od -x > /random
             RUN wget -q -O /fetched http://127.0.0.1:{server.Port}/
             RUN true
+            RUN rm /bin/su
             """);
 
         var first = await build.RunAsync("first", "--cache");
         Assert.Equal(1, server.Requests);
         Assert.Equal(1, Count(first.Output, "No cached layer found for cmd "));
-        Assert.Equal(3, Count(first.Output, "Pushing layer "));
+        Assert.Equal(4, Count(first.Output, "Pushing layer "));
 
         // The server is gone: the wget step would fail if it ran.
         server.Stop();
         var second = await build.RunAsync("second", "--cache");
 
         Assert.Equal(first.Digest, second.Digest);
-        Assert.Equal(3, Count(second.Output, "Using caching version of cmd: RUN "));
+        Assert.Equal(4, Count(second.Output, "Using caching version of cmd: RUN "));
         Assert.DoesNotContain("Running: ", second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Pushing layer ", second.Output, StringComparison.Ordinal);
+
+        // The cached layers were unpacked into the build root: files added, and the deleted one gone.
         Assert.Equal(File.ReadAllBytes(build.RootOf("first", "random")), File.ReadAllBytes(build.RootOf("second", "random")));
         Assert.Equal("ok\n", File.ReadAllText(build.RootOf("second", "fetched")));
+        Assert.False(Path.Exists(build.RootOf("second", "bin/su")) || new FileInfo(build.RootOf("second", "bin/su")).LinkTarget is not null);
 
         var image = await ImageValidator.ValidateAsync(build.Destination("second"), null, _none);
         Assert.NotNull(image.FindLast("random"));
-        Assert.Equal(3, (await Skopeo.ListTagsAsync($"{registry.Host}/cache-hit/app/cache", null, _none)).Count);
+        Assert.Equal(4, (await Skopeo.ListTagsAsync($"{registry.Host}/cache-hit/app/cache", null, _none)).Count);
     }
 
     [Fact]
@@ -99,6 +103,12 @@ public sealed class LayerCacheTests
         Assert.Contains("Using caching version of cmd: RUN head -c 64", sour.Output, StringComparison.Ordinal);
         Assert.Contains("No cached layer found for cmd RUN echo \"$FLAVOUR", sour.Output, StringComparison.Ordinal);
         Assert.StartsWith("sour ", File.ReadAllText(build.RootOf("sour", "after")), StringComparison.Ordinal);
+
+        // The step that ran after a hit snapshots its own changes only, not the unpacked layer's.
+        var sourImage = await ImageValidator.ValidateAsync(build.Destination("sour"), null, _none);
+        Assert.NotNull(sourImage.Layers[^1].Find("after"));
+        Assert.Null(sourImage.Layers[^1].Find("before"));
+        Assert.NotNull(sourImage.Layers[^2].Find("before"));
 
         // Both values now have their entries.
         var sweetAgain = await build.RunAsync("sweet-again", "--cache", "--build-arg", "FLAVOUR=sweet");
