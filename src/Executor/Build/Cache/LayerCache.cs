@@ -148,7 +148,7 @@ public sealed class LayerCache : IAsyncDisposable
         var stored = entry.Config.Created;
         if (stored is null || stored.Value + Options.Ttl < _time.GetUtcNow())
         {
-            Log.Expired(_logger, reference.ToString(), stored?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", Options.Ttl.ToString());
+            Log.Expired(_logger, reference.ToString(), stored?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", Options.TtlText);
             return null;
         }
 

@@ -21,6 +21,12 @@ public sealed record LayerCacheOptions(
     /// <summary>kaniko's default: two weeks.</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromDays(14);
 
+    /// <summary>The TTL as --cache-ttl takes it (Go's duration form: 336h, 90m, 45s).</summary>
+    public string TtlText =>
+        Ttl.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)Ttl.TotalHours}h"
+        : Ttl.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)Ttl.TotalMinutes}m"
+        : $"{Ttl.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s";
+
     /// <summary>The cache settings of a build, or null when --cache is off (or has nothing to do).</summary>
     /// <exception cref="UsageException">The cache repository is missing or malformed.</exception>
     public static LayerCacheOptions? Create(ExecutorOptions options, IReadOnlyList<ImageReference> destinations)

@@ -19,7 +19,7 @@ public static class LayerCacheSetup
         var cache = LayerCacheOptions.Create(options, destinations);
         if (cache is not null)
         {
-            Log.Enabled(logger, cache.Repository.RepositoryName, cache.CacheRunLayers, cache.CacheCopyLayers, cache.Ttl.ToString(), cache.Push ? string.Empty : ", --no-push-cache: nothing is pushed to it");
+            Log.Enabled(logger, cache.Repository.RepositoryName, cache.CacheRunLayers, cache.CacheCopyLayers, cache.TtlText, cache.Push ? string.Empty : ", --no-push-cache: nothing is pushed to it");
         }
 
         return cache;

@@ -27,6 +27,9 @@ public sealed class LayerCacheOptionsTests
 
         Assert.Equal("registry.example.com/team/app/cache", options.Repository.ToString());
         Assert.Equal(TimeSpan.FromDays(14), options.Ttl);
+        Assert.Equal("336h", options.TtlText);
+        Assert.Equal("90m", (options with { Ttl = TimeSpan.FromMinutes(90) }).TtlText);
+        Assert.Equal("2.5s", (options with { Ttl = TimeSpan.FromSeconds(2.5) }).TtlText);
         Assert.True(options.CacheRunLayers);
         Assert.False(options.CacheCopyLayers);
         Assert.True(options.Push);
