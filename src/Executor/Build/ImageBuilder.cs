@@ -1,3 +1,4 @@
+using Kaniko.Executor.Build.Cache;
 using Kaniko.Executor.Build.Handlers;
 using Kaniko.Executor.Build.Run;
 using Kaniko.Executor.Cli;
@@ -38,26 +39,23 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             throw new UsageException("--compression zstd needs --image-format oci: Docker schema 2 manifests cannot carry zstd layers");
         }
 
-        foreach (var flag in options.IgnoredCacheFlags)
-        {
-            Log.CacheNotImplemented(logger, flag);
-        }
-
         var destinations = options.Destinations.Select(ParseDestination).ToList();
         if (!options.NoPush && destinations.Count == 0)
         {
             throw new UsageException("no --destination given: name where to push the image, or pass --no-push");
         }
 
+        var cacheOptions = LayerCacheSetup.Prepare(options, destinations, logger);
+
         var workspace = BuildWorkspace.Create(options);
         try
         {
             string? pushToken = null;
-            if (options.RegistryProxy is not null && !options.NoPush)
+            var pushTo = LayerCacheSetup.PushRepositories(options.NoPush ? [] : destinations, cacheOptions);
+            if (options.RegistryProxy is not null && pushTo.Count > 0)
             {
-                // The claim declares the destinations: the proxy lets the capability push there only. Caching is not
-                // implemented, so no cache repository is pushed to or declared.
-                pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, destinations, cancellationToken).ConfigureAwait(false);
+                // The cache repository is declared with the destinations: cache layers are pushes too.
+                pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, pushTo, cancellationToken).ConfigureAwait(false);
                 Log.ClaimedPushToken(logger, options.RegistryProxy.ToString());
             }
 
@@ -70,7 +68,14 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 }
             }
 
-            var image = await BuildStagesAsync(plan, client, workspace, platform, cancellationToken).ConfigureAwait(false);
+            await using var cache = cacheOptions is null ? null : new LayerCache(client, cacheOptions, platform, workspace.LayersDirectory, TimeProvider.System, logger);
+            var image = await BuildStagesAsync(plan, client, workspace, platform, cache, cancellationToken).ConfigureAwait(false);
+            if (cache is not null)
+            {
+                // Cache layers first: the push below then mounts them from the cache repository where it can.
+                await cache.FlushAsync().ConfigureAwait(false);
+            }
+
             var oci = options.ImageFormat switch
             {
                 ImageFormat.Oci => true,
@@ -112,7 +117,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
         }
     }
 
-    private async Task<StageImage> BuildStagesAsync(BuildPlan plan, RegistryClient client, BuildWorkspace workspace, Platform platform, CancellationToken cancellationToken)
+    private async Task<StageImage> BuildStagesAsync(BuildPlan plan, RegistryClient client, BuildWorkspace workspace, Platform platform, LayerCache? cache, CancellationToken cancellationToken)
     {
         var root = options.RootPath;
         var extraIgnored = new List<string>(options.IgnorePaths);
@@ -201,7 +206,8 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
                 () => options.Reproducible && SourceDateEpoch() is null ? null : CreationTime(),
                 options.IsContainerMode ? new ExecutorFolderGuard(options.KanikoDir, workspace.Path) : null,
                 options.SingleSnapshot,
-                logger);
+                logger)
+            { Cache = cache };
             var image = await new StageExecutor(services).ExecuteAsync(stage, baseImage, cancellationToken).ConfigureAwait(false)
                 with
             { ManifestMediaType = baseImage.ManifestMediaType };

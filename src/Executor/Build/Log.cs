@@ -37,9 +37,6 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Information, "Claimed the push capability from the credential proxy at {Proxy}")]
     public static partial void ClaimedPushToken(ILogger logger, string proxy);
 
-    [LoggerMessage(110, LogLevel.Warning, "{Flag} was given, but layer caching is not implemented yet: building without a cache")]
-    public static partial void CacheNotImplemented(ILogger logger, string flag);
-
     [LoggerMessage(111, LogLevel.Information, "Wrote the image to {Path} ({Kind})")]
     public static partial void WroteOutput(ILogger logger, string kind, string path);
 

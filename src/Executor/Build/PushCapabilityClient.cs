@@ -13,6 +13,7 @@ public static class PushCapabilityClient
 {
     public static async Task<string> ClaimAsync(Uri proxy, IReadOnlyList<ImageReference> pushTo, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(pushTo);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var endpoint = new Uri(proxy, "/_kaniko/session");
         HttpResponseMessage response;

@@ -1,8 +1,10 @@
+using Kaniko.Executor.Build.Cache;
 using Kaniko.Executor.Build.Handlers;
 using Kaniko.Executor.Build.Run;
 using Kaniko.Executor.Dockerfile;
 using Kaniko.Executor.Dockerfile.Expansion;
 using Kaniko.Executor.Dockerfile.Instructions;
+using Kaniko.Executor.Filesystem;
 using Kaniko.Executor.Image;
 using Kaniko.Executor.Planning;
 using Kaniko.Executor.Registry;
@@ -14,9 +16,16 @@ public sealed class StageExecutor(StageServices services)
 {
     private readonly UserResolver _users = new(path => ReadRootFile(services, path));
 
+    /// <summary>The stage's cache keys with --cache; null without.</summary>
+    private CacheChain? _chain;
+
+    /// <summary>A cached layer was unpacked since the snapshot baseline was taken: record it anew before the next snapshot.</summary>
+    private bool _baselineStale;
+
     public async Task<StageImage> ExecuteAsync(Stage stage, StageImage baseImage, CancellationToken cancellationToken)
     {
         var state = new StageState(baseImage);
+        _chain = services.Cache is { } cache ? new CacheChain(cache, baseImage) : null;
         foreach (var (name, value) in PredefinedArgs.ProxyValues(services.BuildArgs))
         {
             state.SetArg(name, value);
@@ -30,7 +39,7 @@ public sealed class StageExecutor(StageServices services)
             try
             {
                 var instruction = written.Expand(new ShellWordExpander(services.EscapeChar, state.ExpansionVariables()));
-                await ApplyAsync(instruction, state, cancellationToken).ConfigureAwait(false);
+                await ApplyAsync(written, instruction, state, cancellationToken).ConfigureAwait(false);
             }
             catch (DockerfileException e) when (e.Location is null)
             {
@@ -55,19 +64,27 @@ public sealed class StageExecutor(StageServices services)
             }
         }
 
-        return state.ToImage();
+        return state.ToImage() with { CacheKey = _chain?.StageKey };
     }
 
-    private async Task ApplyAsync(Instruction instruction, StageState state, CancellationToken cancellationToken)
+    /// <param name="written">The instruction as written (its text is part of the cache key).</param>
+    /// <param name="instruction">The same, expanded.</param>
+    private async Task ApplyAsync(Instruction written, Instruction instruction, StageState state, CancellationToken cancellationToken)
     {
         switch (instruction)
         {
             case RunInstruction run:
-                await RunAsync(run, state, cancellationToken).ConfigureAwait(false);
-                break;
+                await RunAsync(written, run, state, cancellationToken).ConfigureAwait(false);
+                return;
             case CopyInstruction copy:
-                await CopyAsync(copy, state, cancellationToken).ConfigureAwait(false);
-                break;
+                await CopyAsync(written, copy, state, cancellationToken).ConfigureAwait(false);
+                return;
+        }
+
+        // Everything else always runs (it is cheap), but is part of the key of every later step.
+        _chain?.Advance(written, state.ExpansionVariables(), CacheStepKind.NotCached, []);
+        switch (instruction)
+        {
             case WorkdirInstruction workdir:
                 await WorkdirAsync(workdir, state, cancellationToken).ConfigureAwait(false);
                 break;
@@ -86,7 +103,7 @@ public sealed class StageExecutor(StageServices services)
         }
     }
 
-    private async Task RunAsync(RunInstruction run, StageState state, CancellationToken cancellationToken)
+    private async Task RunAsync(Instruction written, RunInstruction run, StageState state, CancellationToken cancellationToken)
     {
         if (run.Mounts.Count > 0)
         {
@@ -94,6 +111,19 @@ public sealed class StageExecutor(StageServices services)
         }
 
         var argv = RunArguments(run, state);
+        var step = _chain?.Advance(written, state.ExpansionVariables(), CacheStepKind.Run, argv);
+        HistoryEntry History() => new()
+        {
+            Created = services.Now(),
+            CreatedBy = HistoryText.ForRun(argv, state.Args, run.Command.IsShellForm),
+            Comment = "buildkit.dockerfile.v0",
+        };
+        if (await TryRestoreAsync(step, written, state, History, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await EnsureBaselineAsync(cancellationToken).ConfigureAwait(false);
         var user = _users.Resolve(state.Config.Config.User, withSupplementaryGroups: true);
         new RootWriter(services.RootFs).CreateDirectories(state.WorkingDirectory, UserResolver.Root);
         var before = services.FolderGuard?.Fingerprint();
@@ -114,12 +144,8 @@ public sealed class StageExecutor(StageServices services)
         }
 
         var layer = services.SingleSnapshot ? null : await services.Snapshotter.TakeSnapshotAsync(services.LayersDirectory, cancellationToken).ConfigureAwait(false);
-        var history = new HistoryEntry
-        {
-            Created = services.Now(),
-            CreatedBy = HistoryText.ForRun(argv, state.Args, run.Command.IsShellForm),
-            Comment = "buildkit.dockerfile.v0",
-        };
+        var history = History();
+        Store(step, layer, history, cancellationToken);
         AddLayerOrHistory(state, layer, history);
     }
 
@@ -158,7 +184,7 @@ public sealed class StageExecutor(StageServices services)
         return [.. state.Shell, script];
     }
 
-    private async Task CopyAsync(CopyInstruction copy, StageState state, CancellationToken cancellationToken)
+    private async Task CopyAsync(Instruction written, CopyInstruction copy, StageState state, CancellationToken cancellationToken)
     {
         if (copy.IsAdd && copy.Sources.Any(s => s.Contains("://", StringComparison.Ordinal) || s.StartsWith("git@", StringComparison.Ordinal)))
         {
@@ -168,15 +194,98 @@ public sealed class StageExecutor(StageServices services)
         var source = copy.From is null
             ? services.Context
             : await services.ResolveCopyFrom(copy.From, cancellationToken).ConfigureAwait(false);
+        var step = AdvanceForCopy(written, copy, source, state, cancellationToken);
+        if (await TryRestoreAsync(step, written, state, () => History(copy), cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await EnsureBaselineAsync(cancellationToken).ConfigureAwait(false);
         var handler = new CopyHandler(services.RootFs, services.Ignore, _users);
-        var written = await handler.ExecuteAsync(copy, source, state.WorkingDirectory, services.GlobMatch, cancellationToken).ConfigureAwait(false);
-        var layer = services.SingleSnapshot ? null : await services.Snapshotter.TakeSnapshotOfPathsAsync(written, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
-        AddLayerOrHistory(state, layer, History(copy));
+        var paths = await handler.ExecuteAsync(copy, source, state.WorkingDirectory, services.GlobMatch, cancellationToken).ConfigureAwait(false);
+        var layer = services.SingleSnapshot ? null : await services.Snapshotter.TakeSnapshotOfPathsAsync(paths, services.LayersDirectory, cancellationToken).ConfigureAwait(false);
+        var history = History(copy);
+        Store(step, layer, history, cancellationToken);
+        AddLayerOrHistory(state, layer, history);
+    }
+
+    /// <summary>The cache step of a COPY or ADD: its key covers the files it reads.</summary>
+    private CacheStep? AdvanceForCopy(Instruction written, CopyInstruction copy, CopySource source, StageState state, CancellationToken cancellationToken)
+    {
+        if (_chain is null)
+        {
+            return null;
+        }
+
+        string content;
+        try
+        {
+            content = CopySourceHasher.Hash(copy, source, services.GlobMatch, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // The copy itself will report what is wrong; without a key nothing after it is cached.
+            _chain.Abandon();
+            return null;
+        }
+
+        return _chain.Advance(written, state.ExpansionVariables(), CacheStepKind.Copy, [content]);
+    }
+
+    /// <summary>On a cache hit: unpacks the step's layer and records it as the step would have; false on a miss.</summary>
+    private async Task<bool> TryRestoreAsync(CacheStep? step, Instruction written, StageState state, Func<HistoryEntry> history, CancellationToken cancellationToken)
+    {
+        if (step is not { LookUp: true } || services.Cache is not { } cache)
+        {
+            return false;
+        }
+
+        var hit = await cache.LookupAsync(step.Key, Log.Shorten(written.Text.Trim()), cancellationToken).ConfigureAwait(false);
+        if (hit is null)
+        {
+            _chain?.MarkMissed();
+            return false;
+        }
+
+        if (hit.Layer is not { } layer)
+        {
+            state.AddHistory(history());
+            return true;
+        }
+
+        var stream = File.OpenRead(layer.Path);
+        await using (stream.ConfigureAwait(false))
+        {
+            await new LayerExtractor().ExtractAsync(stream, $"cached layer {layer.Descriptor.Digest}", services.RootPath, services.Ignore, cancellationToken).ConfigureAwait(false);
+        }
+
+        _baselineStale = true;
+        state.AddLayer(layer, history());
+        return true;
+    }
+
+    /// <summary>Stores a step's layer in the cache (in the background) when its key says so.</summary>
+    private void Store(CacheStep? step, LayerFile? layer, HistoryEntry history, CancellationToken cancellationToken)
+    {
+        if (step is { Store: true } && services.Cache is { } cache)
+        {
+            cache.Store(step.Key, layer is null ? null : new ImageLayer(layer.Descriptor, layer.DiffId, layer.Path), history, cancellationToken);
+        }
+    }
+
+    private async Task EnsureBaselineAsync(CancellationToken cancellationToken)
+    {
+        if (_baselineStale)
+        {
+            await services.Snapshotter.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _baselineStale = false;
+        }
     }
 
     private async Task WorkdirAsync(WorkdirInstruction workdir, StageState state, CancellationToken cancellationToken)
     {
         var path = CopyHandler.CombineInside(state.WorkingDirectory, workdir.Path);
+        await EnsureBaselineAsync(cancellationToken).ConfigureAwait(false);
         state.UpdateContainerConfig(c => c with { WorkingDir = path });
         var created = new RootWriter(services.RootFs).CreateDirectories(path, UserResolver.Root);
         var layer = created is null || services.SingleSnapshot

@@ -14,6 +14,9 @@ public sealed record StageImage(ImageConfig Config, IReadOnlyList<ImageLayer> La
     /// <summary>The manifest media type of the base image (decides the output format in auto mode).</summary>
     public string? ManifestMediaType { get; init; }
 
+    /// <summary>For a stage built with the layer cache: the last key of its chain, where stages built on it start.</summary>
+    public string? CacheKey { get; init; }
+
     public static StageImage Scratch(Platform platform) => new(
         new ImageConfig
         {

@@ -24,4 +24,8 @@ public sealed record StageServices(
     Func<DateTimeOffset?> Now,
     ExecutorFolderGuard? FolderGuard,
     bool SingleSnapshot,
-    ILogger Logger);
+    ILogger Logger)
+{
+    /// <summary>The remote layer cache (--cache), or null.</summary>
+    public Cache.LayerCache? Cache { get; init; }
+}

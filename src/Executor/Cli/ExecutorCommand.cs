@@ -67,13 +67,15 @@ public sealed class ExecutorCommand
     private readonly Option<string> _compression = new("--compression") { Description = "Layer compression: gzip (default) or zstd (needs --image-format oci).", DefaultValueFactory = _ => "gzip" };
     private readonly Option<int?> _compressionLevel = new("--compression-level") { Description = "Compression level (gzip 1-9, zstd 1-22)." };
 
-    // kaniko's cache flags: accepted so kaniko pipelines run unchanged; the build says it runs uncached.
-    private readonly Option<bool> _cache = new("--cache") { Description = "Accepted for compatibility; layer caching is not implemented yet (the build warns)." };
-    private readonly Option<string?> _cacheRepo = new("--cache-repo") { Description = "Accepted for compatibility (see --cache)." };
-    private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = "Accepted for compatibility (see --cache)." };
-    private readonly Option<string?> _cacheTtl = new("--cache-ttl") { Description = "Accepted for compatibility (see --cache)." };
-    private readonly Option<bool> _cacheCopyLayers = new("--cache-copy-layers") { Description = "Accepted for compatibility (see --cache)." };
-    private readonly Option<bool> _cacheRunLayers = new("--cache-run-layers") { Description = "Accepted for compatibility (see --cache)." };
+    // kaniko's layer cache (src/Executor/Build/Cache).
+    private readonly Option<bool> _cache = new("--cache") { Description = "Use the remote layer cache: a RUN step (and with --cache-copy-layers a COPY/ADD step) whose key is in --cache-repo is not run, its layer is pulled; steps that miss push their layer there." };
+    private readonly Option<string?> _cacheRepo = new("--cache-repo") { Description = "Repository of the layer cache (default: the first --destination's repository + /cache)." };
+    private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = "kaniko's local base-image cache (filled by its warmer): accepted, not used; base images are pulled." };
+    private readonly Option<string> _cacheTtl = new("--cache-ttl") { Description = "Cache entries older than this are misses, as a Go duration (e.g. 24h).", DefaultValueFactory = _ => "336h" };
+    private readonly Option<bool> _cacheCopyLayers = new("--cache-copy-layers") { Description = "Cache the layers of COPY and ADD steps too." };
+    private readonly Option<bool> _cacheRunLayers = new("--cache-run-layers") { Description = "Cache the layers of RUN steps.", DefaultValueFactory = _ => true };
+    private readonly Option<bool> _noPushCache = new("--no-push-cache") { Description = "Use the layer cache, but push no layers to it (--no-push alone still pushes cache layers)." };
+    private readonly Option<bool> _compressedCaching = new("--compressed-caching") { Description = "Accepted for compatibility (cache layers are streamed from disk)." };
 
     // Accepted for kaniko compatibility; their behaviour is the default here or not applicable.
     private readonly Option<bool> _useNewRun = new("--use-new-run") { Description = "Accepted for compatibility (snapshots are always incremental)." };
@@ -90,7 +92,7 @@ public sealed class ExecutorCommand
             _skipTlsVerify, _registryProxy, _registryMirror, _registryMap, _skipDefaultRegistryFallback, _customPlatform, _label, _annotation, _pushIgnoreImmutableTagErrors, _imageFormat, _pushRetry, _imageDownloadRetry,
             _skipPushPermissionCheck, _root, _kanikoDir, _ignorePath, _cleanRoot, _reproducible, _verbosity,
             _snapshotMode, _singleSnapshot, _compression, _compressionLevel, _cache, _cacheRepo, _cacheDir, _cacheTtl,
-            _cacheCopyLayers, _cacheRunLayers, _useNewRun, _cleanup, _force,
+            _cacheCopyLayers, _cacheRunLayers, _noPushCache, _compressedCaching, _useNewRun, _cleanup, _force,
         })
         {
             command.Options.Add(option);
@@ -150,12 +152,43 @@ public sealed class ExecutorCommand
             Compression = ParseCompression(result.GetValue(_compression)!),
             CompressionLevel = result.GetValue(_compressionLevel),
             SingleSnapshot = result.GetValue(_singleSnapshot),
-            IgnoredCacheFlags = new Option[] { _cache, _cacheRepo, _cacheDir, _cacheTtl, _cacheCopyLayers, _cacheRunLayers }
-                .Where(o => result.GetResult(o) is { Implicit: false })
-                .Select(o => o.Name)
-                .ToList(),
+            Cache = result.GetValue(_cache),
+            CacheRepo = result.GetValue(_cacheRepo),
+            CacheTtl = ParseCacheTtl(result.GetValue(_cacheTtl)!),
+            CacheRunLayers = result.GetValue(_cacheRunLayers),
+            CacheCopyLayers = result.GetValue(_cacheCopyLayers),
+            NoPushCache = result.GetValue(_noPushCache),
+            CacheFlagsWithoutEffect = CacheFlagsWithoutEffect(result),
         };
     }
+
+    private List<(string Flag, string Reason)> CacheFlagsWithoutEffect(ParseResult result)
+    {
+        bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+        var flags = new List<(string, string)>();
+        if (Given(_cacheDir))
+        {
+            flags.Add((_cacheDir.Name, "is not used: kaniko's local base-image cache is not implemented (base images are pulled from their registry)"));
+        }
+
+        if (!result.GetValue(_cache))
+        {
+            flags.AddRange(new Option[] { _cacheRepo, _cacheTtl, _cacheCopyLayers, _cacheRunLayers, _noPushCache }
+                .Where(Given)
+                .Select(o => (o.Name, "has no effect without --cache=true")));
+        }
+        else if (result.GetValue(_singleSnapshot))
+        {
+            flags.Add((_cache.Name, "has no effect with --single-snapshot: the layer cache keeps one layer per step, and a single snapshot has none"));
+        }
+
+        return flags;
+    }
+
+    private static TimeSpan ParseCacheTtl(string text) =>
+        Dockerfile.Instructions.GoDuration.TryParse(text, out var ttl) && ttl >= TimeSpan.Zero
+            ? ttl
+            : throw new UsageException($"--cache-ttl '{text}' is not a duration: write it as Go does, e.g. 24h, 90m or 336h (two weeks, the default)");
 
     private static Filesystem.SnapshotMode ParseSnapshotMode(string text) => text.ToLowerInvariant() switch
     {

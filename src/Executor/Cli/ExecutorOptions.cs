@@ -91,8 +91,26 @@ public sealed record ExecutorOptions
     /// <summary>One layer per stage, taken at its end (kaniko's --single-snapshot).</summary>
     public bool SingleSnapshot { get; init; }
 
-    /// <summary>kaniko cache flags that were given; caching is not implemented, so the build warns and runs uncached.</summary>
-    public IReadOnlyList<string> IgnoredCacheFlags { get; init; } = [];
+    /// <summary>Use the remote layer cache (kaniko's --cache).</summary>
+    public bool Cache { get; init; }
+
+    /// <summary>The cache repository (--cache-repo); null: the first destination's repository + /cache.</summary>
+    public string? CacheRepo { get; init; }
+
+    /// <summary>Cache entries older than this are misses (--cache-ttl, two weeks by default).</summary>
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>Cache RUN layers (--cache-run-layers, on by default).</summary>
+    public bool CacheRunLayers { get; init; } = true;
+
+    /// <summary>Cache COPY and ADD layers (--cache-copy-layers, off by default).</summary>
+    public bool CacheCopyLayers { get; init; }
+
+    /// <summary>Look layers up in the cache but push none to it (--no-push-cache).</summary>
+    public bool NoPushCache { get; init; }
+
+    /// <summary>Cache flags given that have no effect, with the reason (each is warned about).</summary>
+    public IReadOnlyList<(string Flag, string Reason)> CacheFlagsWithoutEffect { get; init; } = [];
 
     public string Verbosity { get; init; } = "info";
 

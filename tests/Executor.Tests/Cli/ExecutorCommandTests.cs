@@ -43,7 +43,54 @@ public sealed class ExecutorCommandTests
         Assert.Equal("c", options.Annotations["a.b"]);
         Assert.True(options.PushIgnoreImmutableTagErrors);
         Assert.Equal("/tmp/i.tar", options.TarPath);
-        Assert.Equal(["--cache"], options.IgnoredCacheFlags);
+        Assert.True(options.Cache);
+        Assert.Empty(options.CacheFlagsWithoutEffect);
+    }
+
+    [Fact]
+    public void Cache_flags_have_kanikos_defaults_and_say_when_they_do_nothing()
+    {
+        var defaults = Parse("--no-push", "--cache");
+        Assert.True(defaults.Cache);
+        Assert.Null(defaults.CacheRepo);
+        Assert.Equal(TimeSpan.FromDays(14), defaults.CacheTtl);
+        Assert.True(defaults.CacheRunLayers);
+        Assert.False(defaults.CacheCopyLayers);
+        Assert.False(defaults.NoPushCache);
+
+        var given = Parse(
+            "--no-push", "--cache=true", "--cache-repo", "reg.example.com/cache", "--cache-ttl", "1h30m", "--cache-run-layers=false",
+            "--cache-copy-layers", "--no-push-cache", "--cache-dir", "/cache", "--compressed-caching=false");
+        Assert.Equal("reg.example.com/cache", given.CacheRepo);
+        Assert.Equal(TimeSpan.FromMinutes(90), given.CacheTtl);
+        Assert.False(given.CacheRunLayers);
+        Assert.True(given.CacheCopyLayers);
+        Assert.True(given.NoPushCache);
+        Assert.Equal(["--cache-dir"], given.CacheFlagsWithoutEffect.Select(f => f.Flag));
+
+        var withoutCache = Parse("--no-push", "--cache-repo", "reg.example.com/cache", "--cache-ttl", "2h");
+        Assert.Equal(["--cache-repo", "--cache-ttl"], withoutCache.CacheFlagsWithoutEffect.Select(f => f.Flag));
+        Assert.All(withoutCache.CacheFlagsWithoutEffect, f => Assert.Equal("has no effect without --cache=true", f.Reason));
+
+        Assert.Equal(["--cache"], Parse("--no-push", "--cache", "--single-snapshot").CacheFlagsWithoutEffect.Select(f => f.Flag));
+    }
+
+    [Theory]
+    [InlineData("two weeks")]
+    [InlineData("-1h")]
+    [InlineData("14")]
+    public void A_cache_ttl_that_is_not_a_go_duration_is_a_usage_error(string ttl)
+    {
+        ExecutorOptions? parsed = null;
+        var command = new ExecutorCommand().Build((read, _) =>
+        {
+            parsed = read();
+            return Task.FromResult(0);
+        });
+
+        var error = Assert.Throws<UsageException>(() => command.Parse(["--no-push", "--cache-ttl", ttl]).Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Contains("--cache-ttl", error.Message, StringComparison.Ordinal);
+        Assert.Null(parsed);
     }
 
     [Fact]

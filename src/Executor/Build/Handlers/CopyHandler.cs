@@ -130,7 +130,7 @@ internal sealed class CopyHandler(RootFs rootFs, IgnoreList ignore, UserResolver
         }
     }
 
-    private static List<string> FindSources(CopySource source, string pattern, Func<string, string, bool> globMatch)
+    internal static List<string> FindSources(CopySource source, string pattern, Func<string, string, bool> globMatch)
     {
         var clean = CombineInside("/", pattern);
 
