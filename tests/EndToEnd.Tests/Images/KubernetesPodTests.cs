@@ -19,10 +19,12 @@ public sealed class KubernetesPodTests(ProjectImages images)
         var registry = images.Registry;
         var credentials = images.Credentials;
         var port = FreePort.Next();
+        var metricsPort = FreePort.Next();
         var pod = DeployFiles.Load("k8s/build-pod.yaml", new Dictionary<string, string>
         {
             [DeployFiles.PlaceholderRegistry] = registry.Host,
             ["5050"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["9090"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Assert.Equal("Pod", pod.Text("kind"));
         var spec = pod.Get("spec");
@@ -69,10 +71,11 @@ public sealed class KubernetesPodTests(ProjectImages images)
         await using var proxy = await PodmanContainer.StartAsync(
             images.Podman, sidecarOptions, sidecar.Text("image"), args, "credproxy listening on ", _none);
 
+        // The kubelet probes the pod's address (no host in the probe); on the host network loopback is one of them.
         var probe = sidecar.Get("readinessProbe").Get("httpGet");
         using (var http = new HttpClient())
         {
-            var ready = await http.GetAsync(new Uri($"http://{probe.Text("host")}:{probe.Text("port")}{probe.Text("path")}"));
+            var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{probe.Text("port")}{probe.Text("path")}"));
             Assert.True(ready.IsSuccessStatusCode, $"readiness probe: {(int)ready.StatusCode}\n{proxy.Output}");
         }
 
@@ -94,6 +97,13 @@ public sealed class KubernetesPodTests(ProjectImages images)
         using var inspect = await Skopeo.InspectAsync(destination, credentials, _none);
         Assert.Contains($"{destination}@{inspect.RootElement.GetProperty("Digest").GetString()}", output, StringComparison.Ordinal);
         var run = await images.Podman.RunPodmanAsync(["run", "--rm", "--tls-verify=false", destination], checkExitCode: true, _none);
+
+        // A Prometheus scrape on the metrics listener sees the build's pushes.
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{probe.Text("port")}/metrics"));
+            Assert.Contains("credproxy_requests", metrics, StringComparison.Ordinal);
+        }
         Assert.Equal(DeployFiles.HelloOutput, run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

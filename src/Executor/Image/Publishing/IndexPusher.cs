@@ -35,7 +35,7 @@ public static class IndexPusher
         string? pushToken = null;
         if (options.RegistryProxy is not null)
         {
-            pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, cancellationToken).ConfigureAwait(false);
+            pushToken = await PushCapabilityClient.ClaimAsync(options.RegistryProxy, destinations, cancellationToken).ConfigureAwait(false);
         }
 
         using var client = new RegistryClient(
