@@ -132,5 +132,11 @@ for op in push pull; do
   fi
 done
 printf '  proxy peak RSS: %d MB\n' "$((RSS_KB / 1024))"
+# The proxy's own CPU (user+sys) over all its runs: on a 2-core machine it competes with skopeo and the
+# registry, so this is where a slower proxy shows first.
+CPU_TICKS=$(awk '{print $14 + $15}' "/proc/$PROXY_PID/stat")
+printf '  proxy CPU: %.2f s for %d pushes and %d pulls (%.2f s per GB moved)\n' \
+  "$(echo "$CPU_TICKS / $(getconf CLK_TCK)" | bc -l)" "$RUNS" "$RUNS" \
+  "$(echo "$CPU_TICKS / $(getconf CLK_TCK) / ($RUNS * 2 * $SIZE_MB / 1024)" | bc -l)"
 if [ -n "$BASE_PORT" ]; then printf '  base peak RSS: %d MB\n' "$(($(awk '/VmHWM/ {print $2}' "/proc/$BASE_PID/status") / 1024))"; fi
 printf '  machine load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
