@@ -10,6 +10,7 @@ namespace Kaniko.CredProxy.Configuration;
 internal static class EnvironmentUpstreams
 {
     public const string GitLabSource = "CI_REGISTRY";
+    public const string InsecureRegistries = "CREDPROXY_INSECURE_REGISTRIES";
     private const string Prefix = "CREDPROXY_REGISTRY_";
 
     private static readonly FrozenDictionary<string, string> _fields = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -47,7 +48,6 @@ internal static class EnvironmentUpstreams
     public static IEnumerable<UpstreamDraft> Read(IReadOnlyDictionary<string, string> env, List<string> errors)
     {
         var drafts = new List<UpstreamDraft>();
-        var insecureHosts = SettingValues.SplitList(env.GetValueOrDefault("CREDPROXY_INSECURE_REGISTRIES"));
         if (env.TryGetValue("CI_REGISTRY", out var gitlabHost) && gitlabHost.Length > 0)
         {
             var image = env.GetValueOrDefault("CI_REGISTRY_IMAGE");
@@ -60,12 +60,11 @@ internal static class EnvironmentUpstreams
                     "Username" => "CI_REGISTRY_USER",
                     "Password" => "CI_REGISTRY_PASSWORD",
                     "Push" => "CI_REGISTRY_IMAGE",
-                    "Insecure" => "CREDPROXY_INSECURE_REGISTRIES",
+                    "Insecure" => InsecureRegistries,
                     _ => "CI_REGISTRY " + field,
                 },
                 Source = GitLabSource,
                 Host = gitlabHost,
-                Insecure = insecureHosts.Contains(gitlabHost, StringComparer.OrdinalIgnoreCase) ? "true" : null,
                 Username = env.GetValueOrDefault("CI_REGISTRY_USER"),
                 Password = env.GetValueOrDefault("CI_REGISTRY_PASSWORD"),
                 Push = pushPatterns,
@@ -102,19 +101,13 @@ internal static class EnvironmentUpstreams
         {
             var prefix = $"{Prefix}{index.ToString(CultureInfo.InvariantCulture)}_";
             var host = group.GetValueOrDefault("Host");
-            var insecure = group.GetValueOrDefault("Insecure");
-            if (insecure is null && host is not null && insecureHosts.Contains(host, StringComparer.OrdinalIgnoreCase))
-            {
-                insecure = "true";
-            }
-
             drafts.Add(new UpstreamDraft
             {
                 SettingName = field => prefix + _fields.First(f => f.Value == field).Key,
                 Source = prefix + "*",
                 Host = host,
                 Endpoint = group.GetValueOrDefault("Endpoint"),
-                Insecure = insecure,
+                Insecure = group.GetValueOrDefault("Insecure"),
                 SkipTlsVerify = group.GetValueOrDefault("SkipTlsVerify"),
                 Username = group.GetValueOrDefault("Username"),
                 Password = group.GetValueOrDefault("Password"),

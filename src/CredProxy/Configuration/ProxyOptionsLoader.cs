@@ -33,6 +33,19 @@ public static class ProxyOptionsLoader
             drafts.AddRange(DockerConfigUpstreams.Read(dockerConfig, Name("DockerConfig", "CREDPROXY_DOCKER_CONFIG"), readFile, errors));
         }
 
+        // CREDPROXY_INSECURE_REGISTRIES covers every source (GitLab, CREDPROXY_REGISTRY_<N>, the config file, a
+        // docker config): a registry's own Insecure setting wins.
+        var insecureHosts = SettingValues.SplitList(environment.GetValueOrDefault(EnvironmentUpstreams.InsecureRegistries))
+            .Select(KnownRegistries.NormalizeHost)
+            .ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            if (drafts[i] is { Insecure: null, Host: { } host } && insecureHosts.Contains(KnownRegistries.NormalizeHost(host)))
+            {
+                drafts[i] = drafts[i] with { Insecure = "true" };
+            }
+        }
+
         var findHelper = HelperFinder(environment.GetValueOrDefault("PATH"));
         var upstreams = new List<UpstreamOptions>();
         foreach (var draft in drafts.OrderBy(d => d.IsFallback))

@@ -74,6 +74,29 @@ public sealed class ProxyOptionsLoaderTests
     }
 
     [Fact]
+    public void Insecure_registries_list_reaches_docker_config_and_config_file_registries()
+    {
+        var options = Load(
+            new()
+            {
+                ["CREDPROXY_DOCKER_CONFIG"] = "/run/config.json",
+                ["CREDPROXY_INSECURE_REGISTRIES"] = "127.0.0.1:5000, files.example:8080, explicit.example",
+                ["CREDPROXY_REGISTRY_1_HOST"] = "explicit.example",
+                ["CREDPROXY_REGISTRY_1_INSECURE"] = "false",
+            },
+            new() { ["CredProxy:Upstreams:0:Host"] = "files.example:8080" },
+            readFile: path => path == "/run/config.json"
+                ? """{"auths":{"127.0.0.1:5000":{"auth":"dTpw"},"secure.example":{"auth":"dTpw"}}}"""
+                : null);
+        Assert.Equal(new Uri("http://127.0.0.1:5000"), options.FindUpstream("127.0.0.1:5000")!.Endpoint);
+        Assert.Equal(new Uri("http://files.example:8080"), options.FindUpstream("files.example:8080")!.Endpoint);
+        Assert.Equal(new Uri("https://secure.example"), options.FindUpstream("secure.example")!.Endpoint);
+
+        // A registry's own setting wins over the list.
+        Assert.Equal(new Uri("https://explicit.example"), options.FindUpstream("explicit.example")!.Endpoint);
+    }
+
+    [Fact]
     public void Config_file_upstreams_and_flag_overrides()
     {
         var options = Load(

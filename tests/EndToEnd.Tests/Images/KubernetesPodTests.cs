@@ -64,9 +64,8 @@ public sealed class KubernetesPodTests(ProjectImages images)
             "--user", $"{security.Text("runAsUser")}:{security.Text("runAsGroup")}",
             "--read-only", "--read-only-tmpfs=false", "--security-opt", "no-new-privileges", "--cap-drop", "ALL",
             "-v", $"{secretDirectory}:{credentialsMount.Text("mountPath")}:ro",
-            // The test registry speaks plain http. (CREDPROXY_INSECURE_REGISTRIES does not reach docker config
-            // registries: an explicit entry without credentials says so, and the config file fills them in.)
-            "-e", $"CREDPROXY_REGISTRY_1_HOST={registry.Host}", "-e", "CREDPROXY_REGISTRY_1_INSECURE=true",
+            // The test registry speaks plain http; the docker config's registry is found in the list.
+            "-e", $"CREDPROXY_INSECURE_REGISTRIES={registry.Host}",
         ];
         await using var proxy = await PodmanContainer.StartAsync(
             images.Podman, sidecarOptions, sidecar.Text("image"), args, "credproxy listening on ", _none);
