@@ -24,8 +24,10 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             throw new UsageException($"no Dockerfile at {options.DockerfilePath}: pass --dockerfile (relative to --context {options.ContextPath}, or absolute)");
         }
 
-        var platform = options.CustomPlatform is null ? Platform.Host() : Platform.Parse(options.CustomPlatform);
-        var planOptions = new PlanOptions { TargetPlatform = new BuildPlatform(platform.Os, platform.Architecture, platform.Variant ?? string.Empty) };
+        var platform = options.CustomPlatform is null ? Platform.Host
+            : Platform.TryParse(options.CustomPlatform, out var custom) ? custom
+            : throw new UsageException($"--custom-platform '{options.CustomPlatform}' is not a platform: use os/arch[/variant], e.g. linux/arm64 or linux/arm/v7");
+        var planOptions = new PlanOptions { TargetPlatform = platform };
         var dockerfileText = await ReadDockerfileAsync(cancellationToken).ConfigureAwait(false);
         var plan = BuildPlanner.Plan(dockerfileText, options.DockerfilePath, options.BuildArgs, options.Target, planOptions);
         if (options.DryRun)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Kaniko.Executor.Dockerfile;
 using Kaniko.Executor.Dockerfile.Expansion;
 using Kaniko.Executor.Dockerfile.Instructions;
+using Kaniko.Executor.Image;
 
 namespace Kaniko.Executor.Planning;
 
@@ -27,8 +28,8 @@ public static class BuildPlanner
         var file = string.IsNullOrEmpty(dockerfilePath) ? "Dockerfile" : dockerfilePath;
         var document = DockerfileReader.Read(dockerfileText, file);
         var platforms = new BuildPlatforms(
-            options.TargetPlatform ?? BuildPlatform.Host,
-            options.BuildPlatform ?? BuildPlatform.Host);
+            options.TargetPlatform ?? Platform.Host,
+            options.BuildPlatform ?? Platform.Host);
 
         var (metaArgs, stageDrafts) = SplitStages(document, file);
         var globalScope = new Dictionary<string, string>(PredefinedArgs.PlatformValues(platforms), StringComparer.Ordinal);
@@ -177,7 +178,7 @@ public static class BuildPlanner
             }
 
             var platform = from.Platform is null ? null : Expand(from, () => globalExpander.ExpandWord(from.Platform));
-            if (!string.IsNullOrEmpty(platform) && !BuildPlatform.TryParse(platform, out _))
+            if (!string.IsNullOrEmpty(platform) && !Platform.TryParse(platform, out _))
             {
                 throw new DockerfileException(
                     $"failed to parse platform {platform}",

@@ -37,13 +37,13 @@ public static class PredefinedArgs
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["TARGETPLATFORM"] = target.ToString(),
-            ["TARGETOS"] = target.OperatingSystem,
+            ["TARGETOS"] = target.Os,
             ["TARGETARCH"] = target.Architecture,
-            ["TARGETVARIANT"] = target.Variant,
+            ["TARGETVARIANT"] = target.VariantText,
             ["BUILDPLATFORM"] = build.ToString(),
-            ["BUILDOS"] = build.OperatingSystem,
+            ["BUILDOS"] = build.Os,
             ["BUILDARCH"] = build.Architecture,
-            ["BUILDVARIANT"] = build.Variant,
+            ["BUILDVARIANT"] = build.VariantText,
         };
     }
 

@@ -1,5 +1,6 @@
 using Kaniko.Executor.Dockerfile;
 using Kaniko.Executor.Dockerfile.Instructions;
+using Kaniko.Executor.Image;
 using Kaniko.Executor.Planning;
 
 namespace Kaniko.Executor.Tests.Planning;
@@ -10,8 +11,8 @@ public sealed class BuildPlannerTests
 
     private static readonly PlanOptions _amd64 = new()
     {
-        TargetPlatform = new BuildPlatform("linux", "amd64", ""),
-        BuildPlatform = new BuildPlatform("linux", "amd64", ""),
+        TargetPlatform = Platform.Parse("linux/amd64"),
+        BuildPlatform = Platform.Parse("linux/amd64"),
     };
 
     private static BuildPlan Plan(string dockerfile, Dictionary<string, string>? buildArgs = null, string? target = null) =>
@@ -220,7 +221,7 @@ public sealed class BuildPlannerTests
     [Fact]
     public void Predefined_arg_defaults_come_from_platform_and_build_args()
     {
-        var platforms = new BuildPlatforms(new BuildPlatform("linux", "arm", "v7"), new BuildPlatform("linux", "amd64", ""));
+        var platforms = new BuildPlatforms(Platform.Parse("linux/arm/v7"), Platform.Parse("linux/amd64"));
         var buildArgs = new Dictionary<string, string> { ["HTTP_PROXY"] = "http://proxy:3128" };
 
         Assert.Equal("linux/arm/v7", PredefinedArgs.DefaultValue("TARGETPLATFORM", buildArgs, platforms));
@@ -245,13 +246,17 @@ public sealed class BuildPlannerTests
     [Fact]
     public void Platform_parsing_accepts_common_spellings()
     {
-        Assert.True(BuildPlatform.TryParse("linux/arm64", out var arm64));
+        Assert.True(Platform.TryParse("linux/arm64", out var arm64));
         Assert.Equal("linux/arm64", arm64.ToString());
-        Assert.True(BuildPlatform.TryParse("linux/arm", out var arm));
+        Assert.Equal("linux/arm64", Platform.Parse("Linux/AArch64/v8").ToString());
+        Assert.True(Platform.TryParse("linux/arm", out var arm));
         Assert.Equal("linux/arm/v7", arm.ToString());
-        Assert.True(BuildPlatform.TryParse("x86_64", out var amd64));
+        Assert.True(Platform.TryParse("x86_64", out var amd64));
         Assert.Equal("linux/amd64", amd64.ToString());
-        Assert.False(BuildPlatform.TryParse("linux//", out _));
+        Assert.Equal(string.Empty, amd64.VariantText);
+        Assert.False(Platform.TryParse("linux//", out _));
+        Assert.False(Platform.TryParse("linux/arm/v7/x", out _));
+        Assert.Contains("os/arch[/variant]", Assert.Throws<FormatException>(() => Platform.Parse("")).Message, StringComparison.Ordinal);
     }
 
     [Fact]

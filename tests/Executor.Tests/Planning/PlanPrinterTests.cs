@@ -1,3 +1,4 @@
+using Kaniko.Executor.Image;
 using Kaniko.Executor.Planning;
 
 namespace Kaniko.Executor.Tests.Planning;
@@ -7,7 +8,7 @@ public sealed class PlanPrinterTests
     [Fact]
     public void Prints_stages_bases_instructions_and_pruning()
     {
-        var options = new PlanOptions { TargetPlatform = new BuildPlatform("linux", "amd64", ""), BuildPlatform = new BuildPlatform("linux", "amd64", "") };
+        var options = new PlanOptions { TargetPlatform = Platform.Parse("linux/amd64"), BuildPlatform = Platform.Parse("linux/amd64") };
         var plan = BuildPlanner.Plan(
             "ARG TAG=3.19\nFROM alpine:$TAG AS build\nRUN make \\\n  all\nFROM alpine AS unused\nFROM build\nCOPY --from=build /out /out\n",
             "Dockerfile",

@@ -93,7 +93,7 @@ public static class OciLayout
                 await BlobFiles.ReadVerifiedAsync(BlobPath(directory, entry.Digest), entry, "index", MaxDocumentBytes, cancellationToken).ConfigureAwait(false),
                 ImageJsonContext.Default.ImageIndex,
                 $"index {entry.Digest} in {directory}");
-            var wanted = platform ?? Platform.Host();
+            var wanted = platform ?? Platform.Host;
             entry = (depth < 2 ? Registry.PlatformSelector.Select(nested.Manifests ?? [], wanted) : null)
                 ?? throw new InvalidDataException($"the OCI layout {directory} has no image for {wanted} (it offers: {Registry.PlatformSelector.Describe(nested.Manifests ?? [])})");
         }
