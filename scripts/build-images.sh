@@ -197,6 +197,9 @@ proxy_args=(--listen 127.0.0.1:0)
 # The proxy gets this script's environment (the credentials); the executor gets none of it.
 start_proxy() {
   stop_proxy
+  # Emptied here, not only by the background job's redirection: otherwise the loop below can read the
+  # previous proxy's address before the new job has truncated the file.
+  : >"$work/credproxy.log"
   env "${proxy_env[@]}" "$credproxy_dir/credproxy" "${proxy_args[@]}" >"$work/credproxy.log" 2>&1 &
   proxy_pid=$!
   proxy=

@@ -4,7 +4,7 @@
 #   the credential proxy holding those credentials, and the executor building the
 #   Dockerfile through the proxy (it never sees a credential), then the pushed image
 #   checked with skopeo and run with podman.
-# Usage: scripts/run-example.sh [--keep]   (--keep leaves registry and proxy running)
+# Usage: scripts/run-example.sh [--keep]   (--keep leaves registry and proxy running and prints how to stop them)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -40,8 +40,11 @@ step "Pushing the busybox base image (made offline from Debian's busybox-static)
 scripts/testbed/make-busybox-image.sh --push "$REGISTRY/library/busybox:latest" --creds "$user:$pass" --format v2s2
 
 step "Starting the credential proxy (the only holder of the credentials)"
-CI_REGISTRY="$REGISTRY" CI_REGISTRY_USER="$user" CI_REGISTRY_PASSWORD="$pass" CREDPROXY_INSECURE_REGISTRIES="$REGISTRY" \
-  artifacts/credproxy/credproxy --listen 127.0.0.1:0 >"$work/credproxy.log" 2>&1 &
+# The proxy's settings, in a file only root can read (with --keep: for a fresh proxy for the next build).
+(umask 077; printf 'CI_REGISTRY=%s\nCI_REGISTRY_USER=%s\nCI_REGISTRY_PASSWORD=%s\nCREDPROXY_INSECURE_REGISTRIES=%s\n' \
+  "$REGISTRY" "$user" "$pass" "$REGISTRY" >"$work/proxy.env")
+# shellcheck disable=SC2046 # one KEY=value word per line, none with spaces
+env $(cat "$work/proxy.env") artifacts/credproxy/credproxy --listen 127.0.0.1:0 >"$work/credproxy.log" 2>&1 &
 proxy_pid=$!
 proxy=
 for _ in $(seq 1 200); do
@@ -76,3 +79,15 @@ scripts/testbed/podman.sh --work "$work/podman" --registry "$REGISTRY" --creds "
 
 step "Done"
 echo "Built and pushed $image@$(cat "$work/digest") through the credential proxy."
+if $keep; then
+  cat <<KEPT
+
+Kept running (--keep):
+  registry  $REGISTRY (htpasswd; the proxy's settings, password included: $work/proxy.env)
+  proxy     $proxy (pid $proxy_pid); its push capability is spent: a build through it can pull, not push.
+A fresh proxy for another build (it prints its address):
+  env \$(cat $work/proxy.env) artifacts/credproxy/credproxy --listen 127.0.0.1:0 &
+Stop both:
+  kill $proxy_pid; scripts/testbed/stop-registry.sh --dir $work/registry
+KEPT
+fi

@@ -130,6 +130,8 @@ internal static class DockerConfigUpstreams
             "Username" or "Password" => $"{path} {key}.auth",
             "IdentityToken" => $"{path} {key}.identitytoken",
             "CredentialHelper" => $"{path} {key}",
+            // A docker config cannot say http: the proxy's list of plain-http registries can.
+            "Insecure" => $"{EnvironmentUpstreams.InsecureRegistries}={host}",
             _ => $"{path} {key}",
         },
         Source = $"{path} {key}",

@@ -73,6 +73,7 @@ internal static class RegistryErrors
         409 or 400 when codes.Contains("TAG_INVALID") || status == 409 => "The tag may be immutable in this registry: push a new tag, or use --push-ignore-immutable-tag-errors",
         413 => "The registry refused the size of the upload",
         429 => "The registry is rate limiting: try again later or authenticate for a higher limit",
+        502 when viaProxy => $"The credential proxy could not get an answer from {request.Target.Registry}: the proxy's message above (and its log) says which of its settings to change",
         >= 500 => "The registry had an internal error: try again later",
         _ => null,
     };

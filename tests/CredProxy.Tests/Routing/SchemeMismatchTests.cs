@@ -52,6 +52,19 @@ public sealed class SchemeMismatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_docker_config_registry_that_speaks_plain_http_is_pointed_to_the_insecure_list()
+    {
+        await using var registry = await RegistryProcess.StartOpenAsync(Ct);
+        var config = Path.Combine(Path.GetTempPath(), $"scheme-{Guid.NewGuid():N}.json");
+        var environment = new Dictionary<string, string> { ["CREDPROXY_DOCKER_CONFIG"] = config, ["CREDPROXY_REQUIRE_PUSH_TOKEN"] = "false" };
+        var text = "{\"auths\":{\"" + registry.Host + "\":{\"auth\":\"dTpw\"}}}";
+        var options = ProxyOptionsLoader.Load(new ConfigurationBuilder().Build(), environment, new Dictionary<string, string>(), path => path == config ? text : null);
+        await using var proxy = await ProxyServer.StartAsync(options, Ct);
+        var message = await Assert502Async(proxy);
+        Assert.Contains($"set CREDPROXY_INSECURE_REGISTRIES={registry.Host} (http)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plain_http_to_a_tls_registry_says_scheme_and_names_the_insecure_setting()
     {
         await using var registry = await RegistryServer.StartAsync(new RegistryServerOptions { Tls = true }, Ct);
