@@ -32,6 +32,15 @@ internal sealed class EntryApplier : IDisposable
 
     private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
 
+    private readonly CreationDefaults _creationDefaults;
+
+    /// <summary>
+    /// Resolved directories holding files created with <see cref="CreationDefaults"/>, and what such files get
+    /// there: our gid (unless the directory's group is another one, through its setgid bit or the grpid mount
+    /// option), the mode asked less the umask (unless a default ACL replaces the umask).
+    /// </summary>
+    private readonly Dictionary<string, (bool GroupIsOurs, bool NoDefaultAcl)> _creationInDirectory = new(StringComparer.Ordinal);
+
     /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
     private readonly long _queuedFileMaxSize;
 
@@ -39,8 +48,11 @@ internal sealed class EntryApplier : IDisposable
     /// Largest file queued with all its data: it must fit several times into the decompressed data in flight, or
     /// queueing it would wait for chunks that only its own writing frees.
     /// </param>
-    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize)
+    /// <param name="creationDefaults">What new files get anyway: the fchown or fchmod that would set just that is skipped.</param>
+    public EntryApplier(
+        RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize, CreationDefaults creationDefaults)
     {
+        _creationDefaults = creationDefaults;
         _queuedFileMaxSize = queuedFileMaxSize;
         _root = root;
         _ignore = ignore;
@@ -100,6 +112,12 @@ internal sealed class EntryApplier : IDisposable
                 break;
             case TarEntryType.Directory:
                 _writers.WaitForPath(target);
+                if (_creationInDirectory.Remove(target))
+                {
+                    // Files queued below it were planned with its current owner and ACLs, which this may change.
+                    _writers.WaitForAll();
+                }
+
                 if (Posix.TryMkdir(host, 0x1C0))
                 {
                     _createdDirectories.Add(target);
@@ -182,7 +200,7 @@ internal sealed class EntryApplier : IDisposable
                 }
             }
 
-            _directoryCache.Clear();
+            ForgetDirectories();
             return;
         }
 
@@ -202,7 +220,7 @@ internal sealed class EntryApplier : IDisposable
         _createdDirectories.Clear();
         if (_remover.Remove(target))
         {
-            _directoryCache.Clear();
+            ForgetDirectories();
         }
     }
 
@@ -245,6 +263,7 @@ internal sealed class EntryApplier : IDisposable
             }
 
             Posix.Mkdir(host, 0x1ED);
+            _creationInDirectory.Remove(current);
             _writtenByThisLayer.Add(current);
             _createdDirectories.Add(current);
         }
@@ -260,7 +279,7 @@ internal sealed class EntryApplier : IDisposable
             _writers.WaitForAll();
             _createdDirectories.Clear();
             _remover.Remove(insidePath);
-            _directoryCache.Clear();
+            ForgetDirectories();
             if (Posix.TryLStat(_root.ToHostPath(insidePath), out _))
             {
                 throw new IOException($"layer {_layerName}: cannot replace directory '{insidePath}': it holds ignored paths");
@@ -272,8 +291,15 @@ internal sealed class EntryApplier : IDisposable
         Posix.Remove(_root.ToHostPath(insidePath), isDirectory: false);
         if (existing.IsSymlink)
         {
-            _directoryCache.Clear();
+            ForgetDirectories();
         }
+    }
+
+    /// <summary>After removals: cached resolutions and directory facts may name what is gone.</summary>
+    private void ForgetDirectories()
+    {
+        _directoryCache.Clear();
+        _creationInDirectory.Clear();
     }
 
     private void WriteFile(TarEntryHeader entry, string target, string host, TarStreamReader reader)
@@ -286,9 +312,10 @@ internal sealed class EntryApplier : IDisposable
             RemoveIfExists(target, host);
         }
 
+        var creation = PlanCreation(entry, InsidePath.Parent(target));
         if (entry.Size <= _queuedFileMaxSize)
         {
-            var job = new FileJob(entry, target, host);
+            var job = new FileJob(entry, target, host, creation);
             try
             {
                 job.TakeData(reader);
@@ -303,13 +330,38 @@ internal sealed class EntryApplier : IDisposable
             return;
         }
 
-        using var file = CreateFile(host);
+        using var file = CreateFile(host, entry, creation);
         while (reader.TryReadDataSegment(out var chunk, out var offset, out var count))
         {
             file.Write(chunk.Buffer.AsSpan(offset, count));
         }
 
-        FinishFile(file, entry, host);
+        FinishFile(file, entry, host, creation);
+    }
+
+    /// <summary>Which of owner and mode a new file in <paramref name="directory"/> gets right by being created.</summary>
+    private FileCreation PlanCreation(TarEntryHeader entry, string directory)
+    {
+        var ownerByCreation = entry.Uid == _creationDefaults.Uid && entry.Gid == _creationDefaults.Gid;
+        var modeByCreation = _creationDefaults.CreatesExactly(entry.Mode & 0xFFF);
+        if (!ownerByCreation && !modeByCreation)
+        {
+            return default;
+        }
+
+        if (!_creationInDirectory.TryGetValue(directory, out var facts))
+        {
+            var host = _root.ToHostPath(directory);
+            if (!Posix.TryLStat(host, out var status) || !status.IsDirectory)
+            {
+                return default;
+            }
+
+            facts = (status.Gid == _creationDefaults.Gid, !Posix.HasXattr(host, "system.posix_acl_default"));
+            _creationInDirectory[directory] = facts;
+        }
+
+        return new FileCreation(ownerByCreation && facts.GroupIsOurs, modeByCreation && facts.NoDefaultAcl);
     }
 
     /// <summary>Runs on a writer thread: failures name the layer and the entry.</summary>
@@ -317,13 +369,13 @@ internal sealed class EntryApplier : IDisposable
     {
         try
         {
-            using var file = CreateFile(job.Host);
+            using var file = CreateFile(job.Host, job.Entry, job.Creation);
             foreach (var (chunk, offset, count) in job.Segments)
             {
                 file.Write(chunk.Buffer.AsSpan(offset, count));
             }
 
-            FinishFile(file, job.Entry, job.Host);
+            FinishFile(file, job.Entry, job.Host, job.Creation);
         }
         catch (IOException exception)
         {
@@ -331,14 +383,23 @@ internal sealed class EntryApplier : IDisposable
         }
     }
 
-    private static NewFile CreateFile(string host) =>
-        NewFile.TryCreate(host) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
+    /// <summary>Private (0600) until its mode is set, unless creating it with its mode is all there is to do.</summary>
+    private static NewFile CreateFile(string host, TarEntryHeader entry, FileCreation creation) =>
+        NewFile.TryCreate(host, creation.ModeIsSet ? entry.Mode & 0x1FF : 0x180) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
 
     /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times.</summary>
-    private void FinishFile(NewFile file, TarEntryHeader entry, string host)
+    private void FinishFile(NewFile file, TarEntryHeader entry, string host, FileCreation creation)
     {
-        Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
-        file.Chmod(entry.Mode);
+        if (!creation.OwnerIsSet)
+        {
+            Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
+        }
+
+        if (!creation.ModeIsSet)
+        {
+            file.Chmod(entry.Mode);
+        }
+
         if (entry.Xattrs is not null)
         {
             foreach (var (name, value) in entry.Xattrs)
