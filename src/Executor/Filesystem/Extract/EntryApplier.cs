@@ -37,9 +37,10 @@ internal sealed class EntryApplier : IDisposable
     /// <summary>
     /// Resolved directories holding files created with <see cref="CreationDefaults"/>, and what such files get
     /// there: our gid (unless the directory's group is another one, through its setgid bit or the grpid mount
-    /// option), the mode asked less the umask (unless a default ACL replaces the umask).
+    /// option), the mode asked less the umask (unless a default ACL replaces the umask; new subdirectories also
+    /// inherit a setgid bit).
     /// </summary>
-    private readonly Dictionary<string, (bool GroupIsOurs, bool NoDefaultAcl)> _creationInDirectory = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (bool GroupIsOurs, bool NoDefaultAcl, bool Setgid)> _creationInDirectory = new(StringComparer.Ordinal);
 
     /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
     private readonly long _queuedFileMaxSize;
@@ -118,22 +119,27 @@ internal sealed class EntryApplier : IDisposable
                     _writers.WaitForAll();
                 }
 
-                if (Posix.TryMkdir(host, 0x1C0))
-                {
-                    _createdDirectories.Add(target);
-                }
-                else
+                // Private (0700) until its mode is set, unless creating it with its mode is all there is to do.
+                var creation = PlanCreation(entry, InsidePath.Parent(target), isDirectory: true);
+                var createMode = creation.ModeIsSet ? entry.Mode & 0x1FF : 0x1C0;
+                var created = Posix.TryMkdir(host, createMode);
+                if (!created)
                 {
                     var existing = Posix.LStat(host);
                     if (!existing.IsDirectory)
                     {
                         RemoveExisting(target, existing);
-                        Posix.Mkdir(host, 0x1C0);
-                        _createdDirectories.Add(target);
+                        Posix.Mkdir(host, createMode);
+                        created = true;
                     }
                 }
 
-                SetMetadata(host, entry, isSymlink: false);
+                if (created)
+                {
+                    _createdDirectories.Add(target);
+                }
+
+                SetMetadata(host, entry, isSymlink: false, created ? creation : default);
                 _directoryTimes.Add((host, entry.MtimeSeconds, entry.MtimeNanoseconds));
                 break;
             case TarEntryType.SymbolicLink:
@@ -312,7 +318,7 @@ internal sealed class EntryApplier : IDisposable
             RemoveIfExists(target, host);
         }
 
-        var creation = PlanCreation(entry, InsidePath.Parent(target));
+        var creation = PlanCreation(entry, InsidePath.Parent(target), isDirectory: false);
         if (entry.Size <= _queuedFileMaxSize)
         {
             var job = new FileJob(entry, target, host, creation);
@@ -339,8 +345,8 @@ internal sealed class EntryApplier : IDisposable
         FinishFile(file, entry, host, creation);
     }
 
-    /// <summary>Which of owner and mode a new file in <paramref name="directory"/> gets right by being created.</summary>
-    private FileCreation PlanCreation(TarEntryHeader entry, string directory)
+    /// <summary>Which of owner and mode a new file or subdirectory of <paramref name="directory"/> gets right by being created.</summary>
+    private FileCreation PlanCreation(TarEntryHeader entry, string directory, bool isDirectory)
     {
         var ownerByCreation = entry.Uid == _creationDefaults.Uid && entry.Gid == _creationDefaults.Gid;
         var modeByCreation = _creationDefaults.CreatesExactly(entry.Mode & 0xFFF);
@@ -357,11 +363,11 @@ internal sealed class EntryApplier : IDisposable
                 return default;
             }
 
-            facts = (status.Gid == _creationDefaults.Gid, !Posix.HasXattr(host, "system.posix_acl_default"));
+            facts = (status.Gid == _creationDefaults.Gid, !Posix.HasXattr(host, "system.posix_acl_default"), (status.Permissions & 0x400) != 0);
             _creationInDirectory[directory] = facts;
         }
 
-        return new FileCreation(ownerByCreation && facts.GroupIsOurs, modeByCreation && facts.NoDefaultAcl);
+        return new FileCreation(ownerByCreation && facts.GroupIsOurs, modeByCreation && facts.NoDefaultAcl && !(isDirectory && facts.Setgid));
     }
 
     /// <summary>Runs on a writer thread: failures name the layer and the entry.</summary>
@@ -481,10 +487,14 @@ internal sealed class EntryApplier : IDisposable
     }
 
     /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability).</summary>
-    private void SetMetadata(string host, TarEntryHeader entry, bool isSymlink)
+    private void SetMetadata(string host, TarEntryHeader entry, bool isSymlink, FileCreation creation = default)
     {
-        Tolerate(Posix.LChown(host, entry.Uid, entry.Gid), "chown", host, entry);
-        if (!isSymlink)
+        if (!creation.OwnerIsSet)
+        {
+            Tolerate(Posix.LChown(host, entry.Uid, entry.Gid), "chown", host, entry);
+        }
+
+        if (!isSymlink && !creation.ModeIsSet)
         {
             Posix.Chmod(host, entry.Mode);
         }

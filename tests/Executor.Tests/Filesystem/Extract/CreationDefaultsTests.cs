@@ -37,18 +37,49 @@ public sealed class CreationDefaultsTests : IDisposable
     }
 
     [Theory]
+    [InlineData(0x1FF)] // 0777
+    [InlineData(0x1ED)] // 0755
+    [InlineData(0x1C0)] // 0700
+    [InlineData(0x16D)] // 0555
+    [InlineData(0x3FF)] // 01777 sticky
+    [InlineData(0x5ED)] // 02755 setgid
+    public async Task Directories_get_exactly_their_mode_whatever_the_umask(int mode)
+    {
+        await Layers.Extract(new LayerBuilder().Directory("d/", mode: mode).Directory("d/sub/", mode: mode).Tar(), _temp.Root);
+
+        Assert.Equal((uint)mode, Posix.LStat(_temp.In("d")).Permissions);
+        Assert.Equal((uint)mode, Posix.LStat(_temp.In("d/sub")).Permissions);
+    }
+
+    [Fact]
+    public async Task A_directory_in_a_setgid_directory_gets_exactly_its_mode_and_group()
+    {
+        var ownGid = LibC.GetEGid();
+        Directory.CreateDirectory(_temp.In("shared"));
+        Posix.Chmod(_temp.In("shared"), 0x5FD); // 02775: new subdirectories would inherit the setgid bit
+
+        await Layers.Extract(new LayerBuilder()
+            .Directory("shared/plain/", mode: 0x1ED, uid: (int)LibC.GetEUid(), gid: (int)ownGid)
+            .Directory("shared/plain/deeper/", mode: 0x1ED, uid: (int)LibC.GetEUid(), gid: (int)ownGid)
+            .Tar(), _temp.Root);
+
+        Assert.Equal((0x1EDu, ownGid), (Posix.LStat(_temp.In("shared/plain")).Permissions, Posix.LStat(_temp.In("shared/plain")).Gid));
+        Assert.Equal((0x1EDu, ownGid), (Posix.LStat(_temp.In("shared/plain/deeper")).Permissions, Posix.LStat(_temp.In("shared/plain/deeper")).Gid));
+    }
+
+    [Theory]
     [InlineData(1000, 1000)]
     [InlineData(0, 1000)]
     [InlineData(1000, 0)]
     [InlineData(0, 0)]
-    public async Task Files_get_exactly_their_owner(int uid, int gid)
+    public async Task Files_and_directories_get_exactly_their_owner(int uid, int gid)
     {
-        await Layers.Extract(new LayerBuilder().File("f", "x", uid: uid, gid: gid).Tar(), _temp.Root);
+        await Layers.Extract(new LayerBuilder().Directory("d/", uid: uid, gid: gid).File("d/f", "x", uid: uid, gid: gid).Tar(), _temp.Root);
 
-        var status = Posix.LStat(_temp.In("f"));
         if (IsRoot || (uid == LibC.GetEUid() && gid == LibC.GetEGid()))
         {
-            Assert.Equal(((uint)uid, (uint)gid), (status.Uid, status.Gid));
+            Assert.Equal(((uint)uid, (uint)gid), (Posix.LStat(_temp.In("d")).Uid, Posix.LStat(_temp.In("d")).Gid));
+            Assert.Equal(((uint)uid, (uint)gid), (Posix.LStat(_temp.In("d/f")).Uid, Posix.LStat(_temp.In("d/f")).Gid));
         }
     }
 
@@ -64,11 +95,11 @@ public sealed class CreationDefaultsTests : IDisposable
         var otherGid = ownGid + 4242;
         Directory.CreateDirectory(_temp.In("earlier"));
         Assert.Equal(0, Posix.LChown(_temp.In("earlier"), LibC.GetEUid(), otherGid));
-        Posix.Chmod(_temp.In("earlier"), 0xBFD); // 02775 from an earlier layer
+        Posix.Chmod(_temp.In("earlier"), 0x5FD); // 02775 from an earlier layer
 
         await Layers.Extract(new LayerBuilder()
             .File("earlier/f", "x", uid: (int)LibC.GetEUid(), gid: (int)ownGid)
-            .Directory("same-layer/", mode: 0xBFD, gid: (int)otherGid)
+            .Directory("same-layer/", mode: 0x5FD, gid: (int)otherGid)
             .File("same-layer/f", "y", uid: (int)LibC.GetEUid(), gid: (int)ownGid)
             .Tar(), _temp.Root);
 
@@ -92,7 +123,7 @@ public sealed class CreationDefaultsTests : IDisposable
         }
 
         // The directory turns setgid with another group while its files may still be queued for writing.
-        await Layers.Extract(layer.Directory("d/", mode: 0xBFD, gid: ownGid + 4242).Tar(), _temp.Root);
+        await Layers.Extract(layer.Directory("d/", mode: 0x5FD, gid: ownGid + 4242).Tar(), _temp.Root);
 
         for (var i = 0; i < 300; i++)
         {
