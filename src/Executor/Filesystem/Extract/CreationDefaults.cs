@@ -11,9 +11,6 @@ internal sealed record CreationDefaults(uint Uid, uint Gid, uint? Umask)
 {
     private const uint SpecialBits = 0xE00; // setuid, setgid, sticky
 
-    /// <summary>Never skips anything: every file gets its fchown and fchmod.</summary>
-    public static CreationDefaults None { get; } = new(uint.MaxValue, uint.MaxValue, null);
-
     /// <summary>
     /// Reads the umask from /proc/self/status (Linux 4.7+): calling umask(2) to learn it would briefly change it for
     /// every thread of the process. Unknown umask: modes are always set explicitly.
