@@ -32,6 +32,16 @@ internal sealed class EntryApplier : IDisposable
 
     private readonly List<(string HostPath, long Seconds, uint Nanoseconds)> _directoryTimes = [];
 
+    private readonly CreationDefaults _creationDefaults;
+
+    /// <summary>
+    /// Resolved directories holding files created with <see cref="CreationDefaults"/>, and what such files get
+    /// there: our gid (unless the directory's group is another one, through its setgid bit or the grpid mount
+    /// option), the mode asked less the umask (unless a default ACL replaces the umask; new subdirectories also
+    /// inherit a setgid bit).
+    /// </summary>
+    private readonly Dictionary<string, (bool GroupIsOurs, bool NoDefaultAcl, bool Setgid)> _creationInDirectory = new(StringComparer.Ordinal);
+
     /// <summary>Larger files are written by the dispatching thread as their data arrives, not queued whole.</summary>
     private readonly long _queuedFileMaxSize;
 
@@ -39,8 +49,11 @@ internal sealed class EntryApplier : IDisposable
     /// Largest file queued with all its data: it must fit several times into the decompressed data in flight, or
     /// queueing it would wait for chunks that only its own writing frees.
     /// </param>
-    public EntryApplier(RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize)
+    /// <param name="creationDefaults">What new files get anyway: the fchown or fchmod that would set just that is skipped.</param>
+    public EntryApplier(
+        RootFs root, IgnoreList ignore, string layerName, ExtractionWarnings warnings, int writerThreads, long queuedFileMaxSize, CreationDefaults creationDefaults)
     {
+        _creationDefaults = creationDefaults;
         _queuedFileMaxSize = queuedFileMaxSize;
         _root = root;
         _ignore = ignore;
@@ -100,22 +113,33 @@ internal sealed class EntryApplier : IDisposable
                 break;
             case TarEntryType.Directory:
                 _writers.WaitForPath(target);
-                if (Posix.TryMkdir(host, 0x1C0))
+                if (_creationInDirectory.Remove(target))
                 {
-                    _createdDirectories.Add(target);
+                    // Files queued below it were planned with its current owner and ACLs, which this may change.
+                    _writers.WaitForAll();
                 }
-                else
+
+                // Private (0700) until its mode is set, unless creating it with its mode is all there is to do.
+                var creation = PlanCreation(entry, InsidePath.Parent(target), isDirectory: true);
+                var createMode = creation.ModeIsSet ? entry.Mode & 0x1FF : 0x1C0;
+                var created = Posix.TryMkdir(host, createMode);
+                if (!created)
                 {
                     var existing = Posix.LStat(host);
                     if (!existing.IsDirectory)
                     {
                         RemoveExisting(target, existing);
-                        Posix.Mkdir(host, 0x1C0);
-                        _createdDirectories.Add(target);
+                        Posix.Mkdir(host, createMode);
+                        created = true;
                     }
                 }
 
-                SetMetadata(host, entry, isSymlink: false);
+                if (created)
+                {
+                    _createdDirectories.Add(target);
+                }
+
+                SetMetadata(host, entry, isSymlink: false, created ? creation : default);
                 _directoryTimes.Add((host, entry.MtimeSeconds, entry.MtimeNanoseconds));
                 break;
             case TarEntryType.SymbolicLink:
@@ -182,7 +206,7 @@ internal sealed class EntryApplier : IDisposable
                 }
             }
 
-            _directoryCache.Clear();
+            ForgetDirectories();
             return;
         }
 
@@ -202,7 +226,7 @@ internal sealed class EntryApplier : IDisposable
         _createdDirectories.Clear();
         if (_remover.Remove(target))
         {
-            _directoryCache.Clear();
+            ForgetDirectories();
         }
     }
 
@@ -245,6 +269,7 @@ internal sealed class EntryApplier : IDisposable
             }
 
             Posix.Mkdir(host, 0x1ED);
+            _creationInDirectory.Remove(current);
             _writtenByThisLayer.Add(current);
             _createdDirectories.Add(current);
         }
@@ -260,7 +285,7 @@ internal sealed class EntryApplier : IDisposable
             _writers.WaitForAll();
             _createdDirectories.Clear();
             _remover.Remove(insidePath);
-            _directoryCache.Clear();
+            ForgetDirectories();
             if (Posix.TryLStat(_root.ToHostPath(insidePath), out _))
             {
                 throw new IOException($"layer {_layerName}: cannot replace directory '{insidePath}': it holds ignored paths");
@@ -272,8 +297,15 @@ internal sealed class EntryApplier : IDisposable
         Posix.Remove(_root.ToHostPath(insidePath), isDirectory: false);
         if (existing.IsSymlink)
         {
-            _directoryCache.Clear();
+            ForgetDirectories();
         }
+    }
+
+    /// <summary>After removals: cached resolutions and directory facts may name what is gone.</summary>
+    private void ForgetDirectories()
+    {
+        _directoryCache.Clear();
+        _creationInDirectory.Clear();
     }
 
     private void WriteFile(TarEntryHeader entry, string target, string host, TarStreamReader reader)
@@ -286,9 +318,10 @@ internal sealed class EntryApplier : IDisposable
             RemoveIfExists(target, host);
         }
 
+        var creation = PlanCreation(entry, InsidePath.Parent(target), isDirectory: false);
         if (entry.Size <= _queuedFileMaxSize)
         {
-            var job = new FileJob(entry, target, host);
+            var job = new FileJob(entry, target, host, creation);
             try
             {
                 job.TakeData(reader);
@@ -303,13 +336,38 @@ internal sealed class EntryApplier : IDisposable
             return;
         }
 
-        using var file = CreateFile(host);
+        using var file = CreateFile(host, entry, creation);
         while (reader.TryReadDataSegment(out var chunk, out var offset, out var count))
         {
             file.Write(chunk.Buffer.AsSpan(offset, count));
         }
 
-        FinishFile(file, entry, host);
+        FinishFile(file, entry, host, creation);
+    }
+
+    /// <summary>Which of owner and mode a new file or subdirectory of <paramref name="directory"/> gets right by being created.</summary>
+    private FileCreation PlanCreation(TarEntryHeader entry, string directory, bool isDirectory)
+    {
+        var ownerByCreation = entry.Uid == _creationDefaults.Uid && entry.Gid == _creationDefaults.Gid;
+        var modeByCreation = _creationDefaults.CreatesExactly(entry.Mode & 0xFFF);
+        if (!ownerByCreation && !modeByCreation)
+        {
+            return default;
+        }
+
+        if (!_creationInDirectory.TryGetValue(directory, out var facts))
+        {
+            var host = _root.ToHostPath(directory);
+            if (!Posix.TryLStat(host, out var status) || !status.IsDirectory)
+            {
+                return default;
+            }
+
+            facts = (status.Gid == _creationDefaults.Gid, !Posix.HasXattr(host, "system.posix_acl_default"), (status.Permissions & 0x400) != 0);
+            _creationInDirectory[directory] = facts;
+        }
+
+        return new FileCreation(ownerByCreation && facts.GroupIsOurs, modeByCreation && facts.NoDefaultAcl && !(isDirectory && facts.Setgid));
     }
 
     /// <summary>Runs on a writer thread: failures name the layer and the entry.</summary>
@@ -317,13 +375,13 @@ internal sealed class EntryApplier : IDisposable
     {
         try
         {
-            using var file = CreateFile(job.Host);
+            using var file = CreateFile(job.Host, job.Entry, job.Creation);
             foreach (var (chunk, offset, count) in job.Segments)
             {
                 file.Write(chunk.Buffer.AsSpan(offset, count));
             }
 
-            FinishFile(file, job.Entry, job.Host);
+            FinishFile(file, job.Entry, job.Host, job.Creation);
         }
         catch (IOException exception)
         {
@@ -331,14 +389,23 @@ internal sealed class EntryApplier : IDisposable
         }
     }
 
-    private static NewFile CreateFile(string host) =>
-        NewFile.TryCreate(host) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
+    /// <summary>Private (0600) until its mode is set, unless creating it with its mode is all there is to do.</summary>
+    private static NewFile CreateFile(string host, TarEntryHeader entry, FileCreation creation) =>
+        NewFile.TryCreate(host, creation.ModeIsSet ? entry.Mode & 0x1FF : 0x180) ?? throw new IOException($"'{host}' appeared while it was being written: is another process writing into the root?");
 
     /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times.</summary>
-    private void FinishFile(NewFile file, TarEntryHeader entry, string host)
+    private void FinishFile(NewFile file, TarEntryHeader entry, string host, FileCreation creation)
     {
-        Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
-        file.Chmod(entry.Mode);
+        if (!creation.OwnerIsSet)
+        {
+            Tolerate(file.Chown(entry.Uid, entry.Gid), "chown", host, entry);
+        }
+
+        if (!creation.ModeIsSet)
+        {
+            file.Chmod(entry.Mode);
+        }
+
         if (entry.Xattrs is not null)
         {
             foreach (var (name, value) in entry.Xattrs)
@@ -420,10 +487,14 @@ internal sealed class EntryApplier : IDisposable
     }
 
     /// <summary>Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability).</summary>
-    private void SetMetadata(string host, TarEntryHeader entry, bool isSymlink)
+    private void SetMetadata(string host, TarEntryHeader entry, bool isSymlink, FileCreation creation = default)
     {
-        Tolerate(Posix.LChown(host, entry.Uid, entry.Gid), "chown", host, entry);
-        if (!isSymlink)
+        if (!creation.OwnerIsSet)
+        {
+            Tolerate(Posix.LChown(host, entry.Uid, entry.Gid), "chown", host, entry);
+        }
+
+        if (!isSymlink && !creation.ModeIsSet)
         {
             Posix.Chmod(host, entry.Mode);
         }

@@ -6,7 +6,7 @@ namespace Kaniko.Executor.Filesystem.Extract;
 /// A regular file to create at a path the dispatcher has already checked (parent resolved inside the root, nothing
 /// there), with its data as slices of decompressed chunks that the job holds a reference to until it is written.
 /// </summary>
-internal sealed class FileJob(TarEntryHeader entry, string target, string host)
+internal sealed class FileJob(TarEntryHeader entry, string target, string host, FileCreation creation)
 {
     private readonly List<(DataChunk Chunk, int Offset, int Count)> _segments = [];
 
@@ -16,6 +16,8 @@ internal sealed class FileJob(TarEntryHeader entry, string target, string host)
     public string Target { get; } = target;
 
     public string Host { get; } = host;
+
+    public FileCreation Creation { get; } = creation;
 
     public IReadOnlyList<(DataChunk Chunk, int Offset, int Count)> Segments => _segments;
 
@@ -42,3 +44,8 @@ internal sealed class FileJob(TarEntryHeader entry, string target, string host)
         _segments.Clear();
     }
 }
+
+/// <summary>What creating a file already gets right, so that its fchown or fchmod would change nothing.</summary>
+/// <param name="OwnerIsSet">The entry's uid and gid are what the file is created with.</param>
+/// <param name="ModeIsSet">The entry's mode, given to open(2), survives the umask unchanged (no special bits).</param>
+internal readonly record struct FileCreation(bool OwnerIsSet, bool ModeIsSet);

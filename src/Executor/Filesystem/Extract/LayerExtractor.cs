@@ -61,7 +61,7 @@ public sealed class LayerExtractor
         {
             using var pump = new DecompressionPump(LayerCompressionDetector.OpenDecompressed(layer), ChunkSize, MaxChunks, ct);
             using var reader = new TarStreamReader(pump, layerName);
-            using var applier = new EntryApplier(root, ignore, layerName, new ExtractionWarnings(layerName, _warning), _writerThreads, QueuedFileMaxSize);
+            using var applier = new EntryApplier(root, ignore, layerName, new ExtractionWarnings(layerName, _warning), _writerThreads, QueuedFileMaxSize, CreationDefaults.ForThisProcess());
             while ((entry = reader.ReadNext()) is not null)
             {
                 ct.ThrowIfCancellationRequested();

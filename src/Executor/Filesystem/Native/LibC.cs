@@ -89,6 +89,12 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "fsetxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     public static partial int FSetXattr(int fd, string name, byte* value, nuint size, int flags);
 
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEUid();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    public static partial uint GetEGid();
+
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 

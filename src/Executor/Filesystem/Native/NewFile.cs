@@ -17,10 +17,13 @@ internal sealed unsafe class NewFile : IDisposable
         _fd = fd;
     }
 
-    /// <summary>Creates the file; null when something already exists at the path (errno EEXIST).</summary>
-    public static NewFile? TryCreate(string path)
+    /// <summary>
+    /// Creates the file with <paramref name="mode"/> (before the umask; the descriptor is writable whatever the mode);
+    /// null when something already exists at the path (errno EEXIST).
+    /// </summary>
+    public static NewFile? TryCreate(string path, uint mode)
     {
-        var fd = LibC.OpenCreate(path, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x180);
+        var fd = LibC.OpenCreate(path, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, mode & 0x1FF);
         if (fd >= 0)
         {
             return new NewFile(path, fd);

@@ -158,6 +158,17 @@ internal static unsafe class Posix
         return result.Count == 0 ? null : result;
     }
 
+    /// <summary>Whether <paramref name="path"/> has the attribute; true when that cannot be told (the safe answer for callers).</summary>
+    public static bool HasXattr(string path, string name)
+    {
+        if (LibC.LGetXattr(path, name, null, 0) >= 0)
+        {
+            return true;
+        }
+
+        return Marshal.GetLastPInvokeError() is not (LibC.ENODATA or LibC.EOPNOTSUPP);
+    }
+
     public static byte[]? GetXattr(string path, string name)
     {
         while (true)
