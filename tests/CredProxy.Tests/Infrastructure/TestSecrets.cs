@@ -17,6 +17,7 @@ public static class TestSecrets
         AddBasic(HtpasswdRegistryFixture.User, HtpasswdRegistryFixture.Password);
         AddBasic(TokenRegistryFixture.User, TokenRegistryFixture.Password);
         AddBasic(TokenRegistryFixture.Reader, TokenRegistryFixture.ReaderPassword);
+        AddBasic(CredProxy.Configuration.EnvironmentUpstreams.JobTokenUser, Tests.Configuration.GitLabRegistryFixture.JobToken);
         foreach (var secret in new[]
         {
             FakeEntraId.ClientSecret, FakeEntraId.FederatedAssertion, "wrong-Secret-456", "ecr-Secret-Key-789", "ecr-registry-Pa55",
