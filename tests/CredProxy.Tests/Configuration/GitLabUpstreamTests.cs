@@ -86,7 +86,7 @@ public sealed class GitLabUpstreamTests(GitLabRegistryFixture fixture) : IClassF
 
         using var claim = await ClaimAsync(proxy, Registry.Host + "/group/dependency_proxy/containers/alpine", Ct);
         Assert.Equal(HttpStatusCode.Forbidden, claim.StatusCode);
-        Assert.Contains("CI_DEPENDENCY_PROXY_SERVER", await claim.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("(CI_DEPENDENCY_PROXY_SERVER: no pushes, pull-only)", await claim.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
