@@ -171,6 +171,8 @@ public static class ProxyOptionsLoader
                 AzureClientId = child["AzureClientId"],
                 AzureClientSecret = child["AzureClientSecret"],
                 AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
+                AzureClientCertificateFile = child["AzureClientCertificateFile"],
+                AzureClientCertificatePassword = child["AzureClientCertificatePassword"],
                 AzureAuthorityHost = child["AzureAuthorityHost"],
                 AzureManagedIdentity = child["AzureManagedIdentity"],
                 GoogleMetadata = child["GoogleMetadata"],

@@ -23,6 +23,7 @@ public static class TestSecrets
             FakeEntraId.ClientSecret, FakeEntraId.FederatedAssertion, "wrong-Secret-456", "ecr-Secret-Key-789", "ecr-registry-Pa55",
             "session-Secret-1", "session-Token-1", "stale-Token-999", "identity-Refresh-Token-0451", "identity-Token-Unknown-77",
             "nope-Pa55word-wxy", "wrong-Pa55word-abc", "wrong-again-Pa55", "credentials not found in native keychain secret-ish", "eyJhbGciOiJSUzI1NiJ9.web-identity-Assertion-456.sig",
+            TestCertificates.PfxPassword,
         })
         {
             Add(secret);
