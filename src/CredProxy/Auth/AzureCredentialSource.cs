@@ -23,9 +23,11 @@ public sealed class AzureCredentialSource : ICredentialSource
     private readonly HttpMessageInvoker _http;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>The client certificate MSAL signs assertions with, kept for the source's lifetime.</summary>
+    private readonly X509Certificate2? _certificate;
     private string? _exchangedFor;
     private RegistryCredential? _cached;
-    private readonly X509Certificate2? _certificate;
 
     public AzureCredentialSource(AzureIdentity identity, HttpMessageInvoker http, IMsalHttpClientFactory? msalHttp, ILogger logger)
     {
