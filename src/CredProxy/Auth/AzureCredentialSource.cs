@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kaniko.CredProxy.Configuration;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,8 @@ using Microsoft.Identity.Client.AppConfig;
 namespace Kaniko.CredProxy.Auth;
 
 /// <summary>
-/// Azure Container Registry: an Entra ID token for the ACR audience (through MSAL: client secret, workload
-/// identity federation file, or managed identity), exchanged at the registry's <c>/oauth2/exchange</c> (same
+/// Azure Container Registry: an Entra ID token for the ACR audience (through MSAL: client secret, client
+/// certificate, workload identity federation file, or managed identity), exchanged at the registry's <c>/oauth2/exchange</c> (same
 /// origin as its pinned token realm) for an ACR refresh token, used as the password of the all-zero user.
 /// </summary>
 public sealed class AzureCredentialSource : ICredentialSource
@@ -22,6 +23,9 @@ public sealed class AzureCredentialSource : ICredentialSource
     private readonly HttpMessageInvoker _http;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>The client certificate MSAL signs assertions with, kept for the source's lifetime.</summary>
+    private readonly X509Certificate2? _certificate;
     private string? _exchangedFor;
     private RegistryCredential? _cached;
 
@@ -47,9 +51,23 @@ public sealed class AzureCredentialSource : ICredentialSource
             var builder = ConfidentialClientApplicationBuilder.Create(identity.ClientId)
                 .WithAuthority(new Uri(identity.AuthorityHost, identity.TenantId).ToString())
                 .WithInstanceDiscovery(false);
-            builder = identity.ClientSecret is { } secret
-                ? builder.WithClientSecret(secret)
-                : builder.WithClientAssertion(async (CancellationToken ct) => (await File.ReadAllTextAsync(identity.FederatedTokenFile!, ct).ConfigureAwait(false)).Trim());
+            if (identity.ClientSecret is { } secret)
+            {
+                builder = builder.WithClientSecret(secret);
+            }
+            else if (identity.ClientCertificateFile is { } certificateFile)
+            {
+                // Checked at start; loaded once here (a renewed certificate needs a restart). MSAL signs a
+                // client assertion with it for each token request.
+                _certificate = ClientCertificate.TryLoad(certificateFile, identity.ClientCertificatePassword, "the client certificate password", TimeProvider.System, out var problem)
+                    ?? throw new InvalidOperationException($"Azure client certificate for {identity.Describe()}: {problem}");
+                builder = builder.WithCertificate(_certificate);
+            }
+            else
+            {
+                builder = builder.WithClientAssertion(async (CancellationToken ct) => (await File.ReadAllTextAsync(identity.FederatedTokenFile!, ct).ConfigureAwait(false)).Trim());
+            }
+
             if (msalHttp is not null)
             {
                 builder = builder.WithHttpClientFactory(msalHttp);

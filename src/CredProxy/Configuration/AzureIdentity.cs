@@ -1,8 +1,8 @@
 namespace Kaniko.CredProxy.Configuration;
 
 /// <summary>
-/// An Entra ID identity for ACR: an application with a client secret or a federated token file (workload
-/// identity), or a managed identity (IMDS or the hosting platform's endpoint).
+/// An Entra ID identity for ACR: an application with a client secret, a client certificate or a federated
+/// token file (workload identity), or a managed identity (IMDS or the hosting platform's endpoint).
 /// </summary>
 public sealed record AzureIdentity
 {
@@ -25,6 +25,12 @@ public sealed record AzureIdentity
     public string? ClientSecret { get; init; }
 
     public string? FederatedTokenFile { get; init; }
+
+    /// <summary>PEM (certificate and private key) or PFX file; checked at start, loaded once when the proxy starts.</summary>
+    public string? ClientCertificateFile { get; init; }
+
+    /// <summary>Password of a PFX or of an encrypted PEM private key.</summary>
+    public string? ClientCertificatePassword { get; init; }
 
     public Uri AuthorityHost { get; init; } = PublicCloud;
 

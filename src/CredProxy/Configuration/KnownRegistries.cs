@@ -11,6 +11,17 @@ internal static class KnownRegistries
         return host is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? DockerHub : host;
     }
 
+    /// <summary>
+    /// Whether two registry names are the same registry: <c>host:443</c> and <c>host</c> are (https's port).
+    /// GitLab names dependency proxy images <c>gitlab.example.com:443/group/dependency_proxy/containers/...</c>,
+    /// the executor sends that registry part unchanged as <c>ns=</c>, and users also write it without the port.
+    /// (A plain-http registry on port 443 is not told apart from one on port 80 by name.)
+    /// </summary>
+    public static bool SameRegistry(string a, string b) =>
+        string.Equals(WithoutHttpsPort(NormalizeHost(a)), WithoutHttpsPort(NormalizeHost(b)), StringComparison.Ordinal);
+
+    private static string WithoutHttpsPort(string host) => host.EndsWith(":443", StringComparison.Ordinal) ? host[..^4] : host;
+
     /// <summary>A docker config key (<c>https://index.docker.io/v1/</c>, <c>host:port</c>, <c>http://host/</c>) as a registry host.</summary>
     public static string HostFromServerKey(string key)
     {

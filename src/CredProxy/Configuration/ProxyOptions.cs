@@ -32,12 +32,12 @@ public sealed record ProxyOptions
     public UpstreamOptions? DefaultUpstreamOptions =>
         DefaultUpstream is not null ? FindUpstream(DefaultUpstream) : Upstreams.Count == 1 ? Upstreams[0] : null;
 
+    /// <summary>The upstream a client's registry name (<c>ns=</c>, an image's host) means; <c>host:443</c> is <c>host</c>.</summary>
     public UpstreamOptions? FindUpstream(string host)
     {
-        host = KnownRegistries.NormalizeHost(host);
         foreach (var upstream in Upstreams)
         {
-            if (string.Equals(upstream.Host, host, StringComparison.OrdinalIgnoreCase))
+            if (KnownRegistries.SameRegistry(upstream.Host, host))
             {
                 return upstream;
             }

@@ -56,7 +56,7 @@ public static class ProxyOptionsLoader
                 continue;
             }
 
-            var index = upstreams.FindIndex(u => u.Host == upstream.Host);
+            var index = upstreams.FindIndex(u => KnownRegistries.SameRegistry(u.Host, upstream.Host));
             if (index < 0)
             {
                 upstreams.Add(upstream);
@@ -107,7 +107,7 @@ public static class ProxyOptionsLoader
             defaultUpstream = upstreams.FirstOrDefault(u => u.Source == EnvironmentUpstreams.GitLabSource)?.Host
                 ?? (upstreams.Count == 1 ? upstreams[0].Host : null);
         }
-        else if (!upstreams.Any(u => u.Host == defaultUpstream))
+        else if (!upstreams.Any(u => KnownRegistries.SameRegistry(u.Host, defaultUpstream)))
         {
             errors.Add($"{Name("DefaultUpstream", "CREDPROXY_DEFAULT_REGISTRY")}: '{defaultUpstream}' is not a configured registry");
         }
@@ -184,6 +184,8 @@ public static class ProxyOptionsLoader
                 AzureClientId = child["AzureClientId"],
                 AzureClientSecret = child["AzureClientSecret"],
                 AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
+                AzureClientCertificateFile = child["AzureClientCertificateFile"],
+                AzureClientCertificatePassword = child["AzureClientCertificatePassword"],
                 AzureAuthorityHost = child["AzureAuthorityHost"],
                 AzureManagedIdentity = child["AzureManagedIdentity"],
                 GoogleMetadata = child["GoogleMetadata"],

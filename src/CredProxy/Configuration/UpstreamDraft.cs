@@ -36,6 +36,8 @@ internal sealed record UpstreamDraft
     public string? AzureClientId { get; init; }
     public string? AzureClientSecret { get; init; }
     public string? AzureFederatedTokenFile { get; init; }
+    public string? AzureClientCertificateFile { get; init; }
+    public string? AzureClientCertificatePassword { get; init; }
     public string? AzureAuthorityHost { get; init; }
     public string? AzureManagedIdentity { get; init; }
     public string? GoogleMetadata { get; init; }
@@ -140,7 +142,7 @@ internal sealed record UpstreamDraft
 
     private AzureIdentity? BuildAzure(bool hasOtherCredentials, List<string> errors)
     {
-        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureAuthorityHost, AzureManagedIdentity];
+        string?[] all = [AzureTenantId, AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureClientCertificateFile, AzureClientCertificatePassword, AzureAuthorityHost, AzureManagedIdentity];
         if (all.All(string.IsNullOrEmpty))
         {
             return null;
@@ -154,10 +156,10 @@ internal sealed record UpstreamDraft
 
         if (!string.IsNullOrEmpty(AzureManagedIdentity))
         {
-            string?[] application = [AzureClientId, AzureClientSecret, AzureFederatedTokenFile];
+            string?[] application = [AzureClientId, AzureClientSecret, AzureFederatedTokenFile, AzureClientCertificateFile, AzureClientCertificatePassword];
             if (!application.All(string.IsNullOrEmpty))
             {
-                errors.Add($"{SettingName("AzureManagedIdentity")}: a managed identity excludes {SettingName("AzureClientId")}, {SettingName("AzureClientSecret")} and {SettingName("AzureFederatedTokenFile")} (for a user-assigned identity, give its client id here)");
+                errors.Add($"{SettingName("AzureManagedIdentity")}: a managed identity excludes {SettingName("AzureClientId")}, {SettingName("AzureClientSecret")}, {SettingName("AzureClientCertificateFile")} and {SettingName("AzureFederatedTokenFile")} (for a user-assigned identity, give its client id here)");
             }
 
             var managed = AzureManagedIdentity.Trim();
@@ -181,9 +183,25 @@ internal sealed record UpstreamDraft
             }
         }
 
-        if (string.IsNullOrEmpty(AzureClientSecret) == string.IsNullOrEmpty(AzureFederatedTokenFile))
+        string?[] proofs = [AzureClientSecret, AzureClientCertificateFile, AzureFederatedTokenFile];
+        if (proofs.Count(p => !string.IsNullOrEmpty(p)) != 1)
         {
-            errors.Add($"{SettingName("AzureClientSecret")}: set either it or {SettingName("AzureFederatedTokenFile")}");
+            errors.Add($"{SettingName("AzureClientSecret")}: set exactly one of it, {SettingName("AzureClientCertificateFile")} and {SettingName("AzureFederatedTokenFile")}");
+        }
+
+        if (!string.IsNullOrEmpty(AzureClientCertificatePassword) && string.IsNullOrEmpty(AzureClientCertificateFile))
+        {
+            errors.Add($"{SettingName("AzureClientCertificatePassword")}: only used with {SettingName("AzureClientCertificateFile")}");
+        }
+
+        if (!string.IsNullOrEmpty(AzureClientCertificateFile))
+        {
+            // Load it now so a wrong path, password or key fails at start, not at the first pull.
+            using var certificate = Auth.ClientCertificate.TryLoad(AzureClientCertificateFile, AzureClientCertificatePassword, SettingName("AzureClientCertificatePassword"), TimeProvider.System, out var problem);
+            if (problem is not null)
+            {
+                errors.Add($"{SettingName("AzureClientCertificateFile")}: {problem}");
+            }
         }
 
         var authority = AzureIdentity.PublicCloud;
@@ -199,6 +217,8 @@ internal sealed record UpstreamDraft
             ClientId = AzureClientId!,
             ClientSecret = string.IsNullOrEmpty(AzureClientSecret) ? null : AzureClientSecret,
             FederatedTokenFile = string.IsNullOrEmpty(AzureFederatedTokenFile) ? null : AzureFederatedTokenFile,
+            ClientCertificateFile = NullIfEmpty(AzureClientCertificateFile),
+            ClientCertificatePassword = NullIfEmpty(AzureClientCertificatePassword),
             AuthorityHost = authority!,
         };
     }

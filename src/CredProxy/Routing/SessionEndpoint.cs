@@ -164,7 +164,7 @@ public sealed class SessionEndpoint(PushCapability capability, ProxyOptions opti
         var name = entry[(slash + 1)..];
         if (upstream.Push is not null && !RepositoryPattern.AnyMatches(upstream.Push, name))
         {
-            return $"'{entry}' is outside the push allow-list of registry {upstream.Host} ({upstream.PushSetting ?? upstream.Source}: {string.Join(',', upstream.Push)})";
+            return $"'{entry}' is outside the push allow-list of registry {upstream.Host} ({upstream.PushSetting ?? upstream.Source}: {(upstream.Push.Count == 0 ? "no pushes, pull-only" : string.Join(',', upstream.Push))})";
         }
 
         registry = upstream.Host;

@@ -69,6 +69,55 @@ public sealed class AzureCredentialTests(TokenRegistryFixture fixture) : IClassF
         await new OciClient(proxy.Client, null, null).PushBlobAsync("azure/federated", [3], Ct);
     }
 
+    [Theory]
+    [InlineData("pem")]
+    [InlineData("encrypted-pem")]
+    [InlineData("pfx")]
+    public async Task Client_certificate_signs_the_assertion_and_pushes_and_pulls(string format)
+    {
+        using var certificate = TestCertificates.Create("credproxy-test-client");
+        _entra.ClientCertificate = TestCertificates.PublicPart(certificate);
+        var settings = new Dictionary<string, string>();
+        var path = Path.Combine(_dir.FullName, "client." + format);
+        settings["AZURE_CLIENT_CERTIFICATE_FILE"] = format switch
+        {
+            "pem" => TestCertificates.WritePem(certificate, path),
+            "encrypted-pem" => TestCertificates.WritePem(certificate, path, TestCertificates.PfxPassword),
+            _ => TestCertificates.WritePfx(certificate, path, TestCertificates.PfxPassword),
+        };
+        if (format != "pem")
+        {
+            settings["AZURE_CLIENT_CERTIFICATE_PASSWORD"] = TestCertificates.PfxPassword;
+        }
+
+        await using var proxy = await StartProxyAsync(settings);
+        var oci = new OciClient(proxy.Client, null, null);
+        var digest = await oci.PushBlobAsync("azure/certificate", [2, 7], Ct);
+        Assert.Equal([2, 7], await oci.GetAsync($"/v2/azure/certificate/blobs/{digest}", Ct));
+
+        // The fake verified signature (certificate's public key), x5t thumbprint, issuer, subject and expiry.
+        var assertion = Assert.Single(_entra.CertificateAssertions);
+        Assert.Equal(("PS256", "x5t#S256"), (assertion.Algorithm, assertion.ThumbprintHeader));
+        Assert.Equal($"{_entra.AuthorityHost}{FakeEntraId.Tenant}/oauth2/v2.0/token", assertion.Audience);
+        Assert.Single(_entra.IssuedTokens);
+        Assert.DoesNotContain(TestCertificates.PfxPassword, proxy.Logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unregistered_certificate_means_403_and_a_log_without_secrets()
+    {
+        using var registered = TestCertificates.Create("registered");
+        using var other = TestCertificates.Create("other");
+        _entra.ClientCertificate = TestCertificates.PublicPart(registered);
+        var file = TestCertificates.WritePfx(other, Path.Combine(_dir.FullName, "other.pfx"), TestCertificates.PfxPassword);
+        await using var proxy = await StartProxyAsync(new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = file, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"] = TestCertificates.PfxPassword });
+        using var response = await new OciClient(proxy.Client, null, null).StartUploadAsync("azure/denied", Ct);
+        await HtpasswdProxyTests.AssertDeniedAsync(response, "repository:azure/denied:pull,push");
+        Assert.Contains(proxy.Logs.Lines, l => l.Contains("[206]", StringComparison.Ordinal) && l.Contains("invalid_client", StringComparison.Ordinal));
+        Assert.Empty(_entra.CertificateAssertions);
+        Assert.Empty(_entra.IssuedTokens);
+    }
+
     [Fact]
     public async Task Wrong_secret_means_403_and_a_log_without_secrets()
     {

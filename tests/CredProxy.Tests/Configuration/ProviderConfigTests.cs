@@ -1,5 +1,6 @@
 using System.Text;
 using Kaniko.CredProxy.Configuration;
+using Kaniko.CredProxy.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace Kaniko.CredProxy.Tests.Configuration;
@@ -182,6 +183,82 @@ public sealed class ProviderConfigTests
 
         var error = Assert.Throws<ConfigurationException>(() => Load(env, []));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Azure_client_certificate_is_checked_at_start_and_errors_name_the_setting_never_the_password()
+    {
+        var dir = Directory.CreateTempSubdirectory("credproxy-cert-");
+        try
+        {
+            using var good = TestCertificates.Create("good");
+            using var expired = TestCertificates.Create("expired", TimeSpan.FromHours(-1));
+            using var ecdsa = TestCertificates.Create("ecdsa", rsa: false);
+            var pem = TestCertificates.WritePem(good, Path.Combine(dir.FullName, "good.pem"));
+            var pfx = TestCertificates.WritePfx(good, Path.Combine(dir.FullName, "good.pfx"), TestCertificates.PfxPassword);
+            var cases = new (Dictionary<string, string> Settings, string Expected)[]
+            {
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = Path.Combine(dir.FullName, "missing.pem") }, "_FILE: cannot read '"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = TestCertificates.WritePem(good, Path.Combine(dir.FullName, "nokey.pem"), withKey: false) }, "_FILE: '" + dir.FullName + "/nokey.pem' holds no private key"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = TestCertificates.WritePem(good, Path.Combine(dir.FullName, "enc.pem"), TestCertificates.PfxPassword) }, "is encrypted: set CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = pfx, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"] = "wrong-Pfx-Pa55" }, "as a PFX (wrong or missing CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = pfx }, "wrong or missing CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = TestCertificates.WritePem(expired, Path.Combine(dir.FullName, "expired.pem")) }, "(CN=expired) expired on"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = TestCertificates.WritePem(ecdsa, Path.Combine(dir.FullName, "ec.pem")) }, "is not RSA"),
+                (new() { ["AZURE_CLIENT_CERTIFICATE_FILE"] = pem, ["AZURE_CLIENT_SECRET"] = "also-a-Secret" }, "CREDPROXY_REGISTRY_1_AZURE_CLIENT_SECRET: set exactly one of it, CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_FILE and"),
+                (new() { ["AZURE_CLIENT_SECRET"] = "also-a-Secret", ["AZURE_CLIENT_CERTIFICATE_PASSWORD"] = TestCertificates.PfxPassword }, "CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_PASSWORD: only used with CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_FILE"),
+                (new() { ["AZURE_MANAGED_IDENTITY"] = "system", ["AZURE_CLIENT_CERTIFICATE_FILE"] = pem }, "a managed identity excludes"),
+            };
+            foreach (var (settings, expected) in cases)
+            {
+                var env = new Dictionary<string, string>
+                {
+                    ["CREDPROXY_REGISTRY_1_HOST"] = "x.azurecr.io",
+                    ["CREDPROXY_REGISTRY_1_AZURE_TENANT_ID"] = "t",
+                    ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_ID"] = "c",
+                };
+                foreach (var (key, value) in settings)
+                {
+                    env["CREDPROXY_REGISTRY_1_" + key] = value;
+                }
+
+                var error = Assert.Throws<ConfigurationException>(() => Load(env, [])).Message;
+                Assert.Contains(expected, error, StringComparison.Ordinal);
+                Assert.Empty(TestSecrets.FoundIn(error));
+                Assert.DoesNotContain("wrong-Pfx-Pa55", error, StringComparison.Ordinal);
+            }
+
+            var fromEnv = Load(
+                new()
+                {
+                    ["CREDPROXY_REGISTRY_1_HOST"] = "x.azurecr.io",
+                    ["CREDPROXY_REGISTRY_1_AZURE_TENANT_ID"] = "t",
+                    ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_ID"] = "c",
+                    ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_FILE"] = pfx,
+                    ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_PASSWORD"] = TestCertificates.PfxPassword,
+                },
+                []).Upstreams[0].Azure!;
+            Assert.Equal((pfx, TestCertificates.PfxPassword), (fromEnv.ClientCertificateFile, fromEnv.ClientCertificatePassword));
+            Assert.DoesNotContain(TestCertificates.PfxPassword, fromEnv.ToString(), StringComparison.Ordinal);
+
+            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["CredProxy:Upstreams:0:Host"] = "x.azurecr.io",
+                ["CredProxy:Upstreams:0:AzureTenantId"] = "t",
+                ["CredProxy:Upstreams:0:AzureClientId"] = "c",
+                ["CredProxy:Upstreams:0:AzureClientCertificateFile"] = pfx,
+                ["CredProxy:Upstreams:0:AzureClientCertificatePassword"] = "wrong-Pfx-Pa55",
+            }).Build();
+            var configError = Assert.Throws<ConfigurationException>(() => ProxyOptionsLoader.Load(config, new Dictionary<string, string>(), new Dictionary<string, string>(), _ => null)).Message;
+            Assert.Contains("CredProxy:Upstreams:0:AzureClientCertificateFile: cannot open", configError, StringComparison.Ordinal);
+            Assert.Contains("wrong or missing CredProxy:Upstreams:0:AzureClientCertificatePassword", configError, StringComparison.Ordinal);
+            Assert.DoesNotContain("wrong-Pfx-Pa55", configError, StringComparison.Ordinal);
+            Assert.Equal(pem, Load(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "x.azurecr.io", ["CREDPROXY_REGISTRY_1_AZURE_TENANT_ID"] = "t", ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_ID"] = "c", ["CREDPROXY_REGISTRY_1_AZURE_CLIENT_CERTIFICATE_FILE"] = pem }, []).Upstreams[0].Azure!.ClientCertificateFile);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -41,6 +41,95 @@ public sealed class ProxyOptionsLoaderTests
     }
 
     [Fact]
+    public void GitLab_job_token_stands_in_for_missing_registry_user_and_password()
+    {
+        var gitlab = Load(new() { ["CI_REGISTRY"] = "registry.gitlab.example", ["CI_JOB_TOKEN"] = "job-Token-from-ci" }).Upstreams.Single();
+        Assert.Equal("gitlab-ci-token", gitlab.Credential!.Username);
+        Assert.Equal("job-Token-from-ci", gitlab.Credential.Password);
+
+        var explicitCredential = Load(new()
+        {
+            ["CI_REGISTRY"] = "registry.gitlab.example",
+            ["CI_REGISTRY_USER"] = "deploy-bot",
+            ["CI_REGISTRY_PASSWORD"] = "deploy-Pa55",
+            ["CI_JOB_TOKEN"] = "job-Token-from-ci",
+        }).Upstreams.Single().Credential!;
+        Assert.Equal(("deploy-bot", "deploy-Pa55"), (explicitCredential.Username, explicitCredential.Password));
+
+        // Half an explicit pair is still an error naming the missing variable, not a silent job token.
+        var errors = string.Join('\n', Errors(new() { ["CI_REGISTRY"] = "registry.gitlab.example", ["CI_REGISTRY_USER"] = "deploy-bot", ["CI_JOB_TOKEN"] = "job-Token-from-ci" }));
+        Assert.Contains("CI_REGISTRY_PASSWORD: missing while CI_REGISTRY_USER is set", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("job-Token-from-ci", errors, StringComparison.Ordinal);
+        Assert.Null(Load(new() { ["CI_REGISTRY"] = "registry.gitlab.example" }).Upstreams.Single().Credential);
+    }
+
+    [Fact]
+    public void GitLab_dependency_proxy_is_a_pull_only_registry_found_with_or_without_port_443()
+    {
+        var options = Load(new()
+        {
+            ["CI_REGISTRY"] = "registry.gitlab.example",
+            ["CI_REGISTRY_IMAGE"] = "registry.gitlab.example/group/project",
+            ["CI_JOB_TOKEN"] = "job-Token-from-ci",
+            ["CI_DEPENDENCY_PROXY_SERVER"] = "gitlab.example:443",
+            ["CI_DEPENDENCY_PROXY_USER"] = "gitlab-ci-token",
+            ["CI_DEPENDENCY_PROXY_PASSWORD"] = "proxy-Pa55word",
+        });
+        Assert.Equal(2, options.Upstreams.Count);
+        Assert.Equal("registry.gitlab.example", options.DefaultUpstreamOptions!.Host);
+        var dependencyProxy = options.FindUpstream("gitlab.example:443")!;
+        Assert.Same(dependencyProxy, options.FindUpstream("gitlab.example"));
+        Assert.Same(dependencyProxy, options.FindUpstream("GitLab.Example:443"));
+        Assert.Null(options.FindUpstream("gitlab.example:444"));
+        Assert.Equal(new Uri("https://gitlab.example:443"), dependencyProxy.Endpoint);
+        Assert.Equal("proxy-Pa55word", dependencyProxy.Credential!.Password);
+        Assert.Empty(dependencyProxy.Push!);
+        Assert.Equal("CI_DEPENDENCY_PROXY_SERVER", dependencyProxy.Source);
+
+        var jobToken = Load(new() { ["CI_DEPENDENCY_PROXY_SERVER"] = "gitlab.example:443", ["CI_JOB_TOKEN"] = "job-Token-from-ci" }).Upstreams.Single();
+        Assert.Equal(("gitlab-ci-token", "job-Token-from-ci"), (jobToken.Credential!.Username, jobToken.Credential.Password));
+    }
+
+    [Fact]
+    public void GitLab_dependency_proxy_on_the_registry_host_merges_into_the_registry()
+    {
+        // Self-managed GitLab may serve registry and dependency proxy on one host: one upstream, the registry's
+        // push allow-list and credentials; with ns=host:443 (the dependency proxy's image prefix) it is found too.
+        var options = Load(new()
+        {
+            ["CI_REGISTRY"] = "gitlab.example",
+            ["CI_REGISTRY_IMAGE"] = "gitlab.example/group/project",
+            ["CI_REGISTRY_USER"] = "gitlab-ci-token",
+            ["CI_REGISTRY_PASSWORD"] = "registry-Pa55word",
+            ["CI_DEPENDENCY_PROXY_SERVER"] = "gitlab.example:443",
+            ["CI_DEPENDENCY_PROXY_USER"] = "gitlab-ci-token",
+            ["CI_DEPENDENCY_PROXY_PASSWORD"] = "proxy-Pa55word",
+        });
+        var merged = Assert.Single(options.Upstreams);
+        Assert.Equal("gitlab.example", merged.Host);
+        Assert.Equal("registry-Pa55word", merged.Credential!.Password);
+        Assert.Equal(["group/project", "group/project/*"], merged.Push!.Select(p => p.Text));
+        Assert.Same(merged, options.FindUpstream("gitlab.example:443"));
+
+        // Without credentials of its own, the registry takes the dependency proxy's.
+        var filled = Load(new() { ["CI_REGISTRY"] = "gitlab.example", ["CI_DEPENDENCY_PROXY_SERVER"] = "gitlab.example", ["CI_DEPENDENCY_PROXY_USER"] = "u", ["CI_DEPENDENCY_PROXY_PASSWORD"] = "proxy-Pa55word" });
+        Assert.Equal("proxy-Pa55word", Assert.Single(filled.Upstreams).Credential!.Password);
+    }
+
+    [Fact]
+    public void GitLab_dependency_proxy_errors_name_its_variables()
+    {
+        var errors = string.Join('\n', Errors(new() { ["CI_DEPENDENCY_PROXY_SERVER"] = "https://gitlab.example/x", ["CI_DEPENDENCY_PROXY_PASSWORD"] = "proxy-Pa55word" }));
+        Assert.Contains("CI_DEPENDENCY_PROXY_SERVER: 'https://gitlab.example/x' is not a registry host[:port]", errors, StringComparison.Ordinal);
+        Assert.Contains("CI_DEPENDENCY_PROXY_USER: missing while a password is set", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("proxy-Pa55word", errors, StringComparison.Ordinal);
+        Assert.Contains(
+            "CREDPROXY_REGISTRY_1_HOST: registry 'gitlab.example' is configured twice",
+            Errors(new() { ["CREDPROXY_REGISTRY_1_HOST"] = "gitlab.example", ["CI_REGISTRY"] = "gitlab.example:443" })[0],
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Generic_variables_cover_every_field()
     {
         var options = Load(

@@ -1,7 +1,10 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +15,8 @@ namespace Kaniko.CredProxy.Tests.Infrastructure;
 
 /// <summary>
 /// A local Entra ID token endpoint over https (self-signed, trusted only through <see cref="HttpClientFactory"/>):
-/// client credentials with a secret or a client assertion.
+/// client credentials with a secret, the fixed federated assertion, or a JWT assertion signed with
+/// <see cref="ClientCertificate"/> (checked as Entra ID does: signature, <c>x5t</c>, audience, issuer, expiry).
 /// </summary>
 public sealed class FakeEntraId : IAsyncDisposable
 {
@@ -20,6 +24,7 @@ public sealed class FakeEntraId : IAsyncDisposable
     public const string ClientId = "test-client";
     public const string ClientSecret = "entra-Secret-123";
     public const string FederatedAssertion = "federated.jwt.assertion";
+    public const string JwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     private readonly WebApplication _app;
     private readonly X509Certificate2 _certificate;
@@ -37,6 +42,12 @@ public sealed class FakeEntraId : IAsyncDisposable
     public ConcurrentDictionary<string, bool> IssuedTokens { get; } = new();
 
     public IMsalHttpClientFactory HttpClientFactory { get; }
+
+    /// <summary>The certificate registered for the application (public part); null accepts no certificate assertion.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>Certificate assertions that verified, with the token endpoint they were sent to.</summary>
+    public ConcurrentQueue<VerifiedAssertion> CertificateAssertions { get; } = new();
 
     public static async Task<FakeEntraId> StartAsync(CancellationToken cancellationToken)
     {
@@ -62,7 +73,12 @@ public sealed class FakeEntraId : IAsyncDisposable
     private async Task<IResult> TokenAsync(HttpContext context, string tenant)
     {
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var authenticated = form["client_secret"] == ClientSecret || form["client_assertion"] == FederatedAssertion;
+        var assertion = form["client_assertion"].ToString();
+        TestSecrets.Add(assertion);
+        var endpoint = $"{AuthorityHost}{tenant}/oauth2/v2.0/token";
+        var authenticated = form["client_secret"] == ClientSecret
+            || assertion == FederatedAssertion
+            || (form["client_assertion_type"] == JwtBearer && VerifyCertificateAssertion(assertion, endpoint));
         if (tenant != Tenant || form["client_id"] != ClientId || form["grant_type"] != "client_credentials" || !authenticated)
         {
             return Results.Json(new Dictionary<string, object> { ["error"] = "invalid_client", ["error_description"] = "AADSTS7000215: Invalid client secret provided.", ["error_codes"] = new[] { 7000215 } }, statusCode: 401);
@@ -78,6 +94,47 @@ public sealed class FakeEntraId : IAsyncDisposable
         IssuedTokens[token] = true;
         return Results.Json(new Dictionary<string, object> { ["token_type"] = "Bearer", ["expires_in"] = 3600, ["ext_expires_in"] = 3600, ["access_token"] = token });
     }
+
+    private bool VerifyCertificateAssertion(string jwt, string endpoint)
+    {
+        var parts = jwt.Split('.');
+        if (ClientCertificate is null || parts.Length != 3)
+        {
+            return false;
+        }
+
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0]));
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
+        var alg = header.RootElement.GetProperty("alg").GetString();
+        var padding = alg switch { "RS256" => RSASignaturePadding.Pkcs1, "PS256" => RSASignaturePadding.Pss, _ => null };
+        using var key = ClientCertificate.GetRSAPublicKey()!;
+        var signed = padding is not null && key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64Url.DecodeFromChars(parts[2]), HashAlgorithmName.SHA256, padding);
+
+        // x5t is the base64url SHA-1 thumbprint; MSAL 4.92 sends x5t#S256 (SHA-256) with PS256 to Entra ID instead.
+        var thumbprint = header.RootElement.TryGetProperty("x5t", out var x5t)
+            ? x5t.GetString() == Base64Url.EncodeToString(ClientCertificate.GetCertHash(HashAlgorithmName.SHA1))
+            : header.RootElement.TryGetProperty("x5t#S256", out var x5tS256) && x5tS256.GetString() == Base64Url.EncodeToString(ClientCertificate.GetCertHash(HashAlgorithmName.SHA256));
+        var claims = payload.RootElement;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var valid = signed && thumbprint
+            && claims.GetProperty("aud").GetString() == endpoint
+            && claims.GetProperty("iss").GetString() == ClientId
+            && claims.GetProperty("sub").GetString() == ClientId
+            && NumericDate(claims.GetProperty("exp")) > now
+            && claims.GetProperty("jti").GetString() is { Length: > 0 };
+        if (valid)
+        {
+            CertificateAssertions.Enqueue(new VerifiedAssertion(alg!, header.RootElement.TryGetProperty("x5t", out _) ? "x5t" : "x5t#S256", claims.GetProperty("aud").GetString()!));
+        }
+
+        return valid;
+    }
+
+    /// <summary>MSAL writes <c>exp</c> as a JSON string of the seconds, JWT libraries as a number: accept both.</summary>
+    private static long NumericDate(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? long.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : value.GetInt64();
+
+    public sealed record VerifiedAssertion(string Algorithm, string ThumbprintHeader, string Audience);
 
     public async ValueTask DisposeAsync()
     {

@@ -17,11 +17,13 @@ public static class TestSecrets
         AddBasic(HtpasswdRegistryFixture.User, HtpasswdRegistryFixture.Password);
         AddBasic(TokenRegistryFixture.User, TokenRegistryFixture.Password);
         AddBasic(TokenRegistryFixture.Reader, TokenRegistryFixture.ReaderPassword);
+        AddBasic(CredProxy.Configuration.EnvironmentUpstreams.JobTokenUser, Tests.Configuration.GitLabRegistryFixture.JobToken);
         foreach (var secret in new[]
         {
             FakeEntraId.ClientSecret, FakeEntraId.FederatedAssertion, "wrong-Secret-456", "ecr-Secret-Key-789", "ecr-registry-Pa55",
             "session-Secret-1", "session-Token-1", "stale-Token-999", "identity-Refresh-Token-0451", "identity-Token-Unknown-77",
             "nope-Pa55word-wxy", "wrong-Pa55word-abc", "wrong-again-Pa55", "credentials not found in native keychain secret-ish", "eyJhbGciOiJSUzI1NiJ9.web-identity-Assertion-456.sig",
+            TestCertificates.PfxPassword,
         })
         {
             Add(secret);
