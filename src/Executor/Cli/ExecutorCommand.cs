@@ -52,8 +52,8 @@ public sealed class ExecutorCommand
     private readonly Option<string[]> _annotation = new("--annotation") { Description = "Annotation to add to the pushed manifest, KEY=VALUE (repeatable)." };
     private readonly Option<bool> _pushIgnoreImmutableTagErrors = new("--push-ignore-immutable-tag-errors") { Description = "Treat a registry's refusal to overwrite an immutable tag as success." };
     private readonly Option<string> _imageFormat = new("--image-format") { Description = "Manifest format: docker, oci, or auto (follow the base image).", DefaultValueFactory = _ => "auto" };
-    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
-    private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff (timeouts, 5xx and 429 are retried at least 3 times regardless).", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff (timeouts, 5xx and 429 are retried at least 3 times regardless).", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> _skipPushPermissionCheck = new("--skip-push-permission-check") { Description = "Do not check at start that the destinations accept a push." };
     private readonly Option<string?> _root = new("--root") { Description = "Build in this folder instead of / (RUN steps are chrooted there). Without it the executor builds into / and first deletes the container's own files: only do that in the executor's own container." };
     private readonly Option<string?> _kanikoDir = new("--kaniko-dir") { Description = $"The executor's own folder, never part of the image (also ${KanikoDirVariable})." };
