@@ -31,12 +31,33 @@ public static class Program
         }
         catch (Exception ex) when (ex is ConfigurationException or InvalidDataException or FileNotFoundException)
         {
-            await Console.Error.WriteLineAsync("credproxy: " + ex.Message).ConfigureAwait(false);
+            // A malformed config file says where only in the inner JSON error (line and byte, no content).
+            var detail = string.Empty;
+            for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            {
+                detail = " " + inner.Message;
+            }
+
+            await Console.Error.WriteLineAsync("credproxy: " + ex.Message + detail).ConfigureAwait(false);
             return 2;
         }
 
         await using var app = ProxyHost.Build(options);
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel's bind errors name the address; say which settings choose it.
+            var why = ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                ? "Another process holds that port: pick another"
+                : "Check the listen address";
+            await Console.Error.WriteLineAsync(
+                $"credproxy: {ex.Message} {why} (--listen, --metrics-listen or CREDPROXY_REGISTRY_<N>_LISTEN), or port 0 for a free one.").ConfigureAwait(false);
+            return 2;
+        }
+
         foreach (var (url, upstream) in app.Services.GetRequiredService<ListenerBindings>().BoundAddresses())
         {
             await Console.Out.WriteLineAsync(upstream is null ? $"credproxy listening on {url}" : $"credproxy listening on {url} for registry {upstream.Host}").ConfigureAwait(false);

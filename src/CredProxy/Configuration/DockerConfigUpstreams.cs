@@ -33,6 +33,20 @@ internal static class DockerConfigUpstreams
         using (document)
         {
             var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{settingName}: '{path}' is not a docker config.json (expected a JSON object with auths, credHelpers or credsStore)");
+                return [];
+            }
+
+            foreach (var section in (string[])["auths", "credHelpers"])
+            {
+                if (root.TryGetProperty(section, out var value) && value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                {
+                    errors.Add($"{settingName}: '{path}' {section} is a JSON {value.ValueKind.ToString().ToLowerInvariant()}, expected an object of registry hosts");
+                }
+            }
+
             var drafts = new Dictionary<string, UpstreamDraft>(StringComparer.OrdinalIgnoreCase);
             var store = root.TryGetProperty("credsStore", out var storeElement) && storeElement.ValueKind == JsonValueKind.String ? storeElement.GetString() : null;
             if (root.TryGetProperty("auths", out var auths) && auths.ValueKind == JsonValueKind.Object)

@@ -81,6 +81,9 @@ public static class ProxyHost
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
         logging.AddFilter("Yarp", LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        // The host logs a failed start with its stack trace and then throws; Program reports the error itself.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (options.JsonLogs)
         {
             logging.AddJsonConsole(o => o.IncludeScopes = false);

@@ -334,6 +334,7 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             ("--digest-file", options.DigestFile),
             ("--image-name-with-digest-file", options.ImageNameWithDigestFile),
             ("--image-name-tag-with-digest-file", options.ImageNameTagWithDigestFile),
+            ("--tar-path", options.TarPath),
         })
         {
             if (path is null)
@@ -351,6 +352,22 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
             if (parent is not null && File.Exists(parent))
             {
                 throw new UsageException($"{flag} {path}: {parent} is a file, not a directory");
+            }
+        }
+
+        // Checked before the build, so a mistyped path does not cost the whole build at the end.
+        if (options.OciLayoutPath is { } layout)
+        {
+            var full = Path.GetFullPath(layout);
+            if (File.Exists(full))
+            {
+                throw new UsageException($"--oci-layout-path {layout} is a file: name a directory (new, or an OCI layout to add the image to)");
+            }
+
+            var parent = Path.GetDirectoryName(full);
+            if (parent is not null && File.Exists(parent))
+            {
+                throw new UsageException($"--oci-layout-path {layout}: {parent} is a file, not a directory");
             }
         }
     }

@@ -34,6 +34,11 @@ public sealed class UserResolver(Func<string, string?> readRootFile)
                 primaryGid = ParseId(entry[3]);
             }
         }
+        else if (userPart.Length > 0 && userPart.All(char.IsAsciiDigit))
+        {
+            // Numeric but too big: "use a numeric uid" would be the wrong advice.
+            throw new InvalidOperationException($"uid {userPart} is out of range: ids go from 0 to {uint.MaxValue}");
+        }
         else
         {
             var entry = passwd.FirstOrDefault(e => e.Length > 3 && e[0] == userPart)
@@ -49,6 +54,11 @@ public sealed class UserResolver(Func<string, string?> readRootFile)
         {
             if (!uint.TryParse(groupPart, NumberStyles.None, CultureInfo.InvariantCulture, out gid))
             {
+                if (groupPart.Length > 0 && groupPart.All(char.IsAsciiDigit))
+                {
+                    throw new InvalidOperationException($"gid {groupPart} is out of range: ids go from 0 to {uint.MaxValue}");
+                }
+
                 var entry = groups.FirstOrDefault(e => e.Length > 2 && e[0] == groupPart)
                     ?? throw new InvalidOperationException($"group '{groupPart}' is not in the image's /etc/group; use a numeric gid or create the group first");
                 gid = ParseId(entry[2]);

@@ -52,8 +52,8 @@ public sealed class ExecutorCommand
     private readonly Option<string[]> _annotation = new("--annotation") { Description = "Annotation to add to the pushed manifest, KEY=VALUE (repeatable)." };
     private readonly Option<bool> _pushIgnoreImmutableTagErrors = new("--push-ignore-immutable-tag-errors") { Description = "Treat a registry's refusal to overwrite an immutable tag as success." };
     private readonly Option<string> _imageFormat = new("--image-format") { Description = "Manifest format: docker, oci, or auto (follow the base image).", DefaultValueFactory = _ => "auto" };
-    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
-    private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff (timeouts, 5xx and 429 are retried at least 3 times regardless).", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed download, with backoff (timeouts, 5xx and 429 are retried at least 3 times regardless).", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> _skipPushPermissionCheck = new("--skip-push-permission-check") { Description = "Do not check at start that the destinations accept a push." };
     private readonly Option<string?> _root = new("--root") { Description = "Build in this folder instead of / (RUN steps are chrooted there). Without it the executor builds into / and first deletes the container's own files: only do that in the executor's own container." };
     private readonly Option<string?> _kanikoDir = new("--kaniko-dir") { Description = $"The executor's own folder, never part of the image (also ${KanikoDirVariable})." };
@@ -111,6 +111,7 @@ public sealed class ExecutorCommand
         var dockerfile = result.GetValue(_dockerfile)!;
         var dockerfilePath = Path.IsPathRooted(dockerfile) ? dockerfile : Path.Combine(context, dockerfile);
         var proxy = result.GetValue(_registryProxy) ?? Environment.GetEnvironmentVariable(RegistryProxyVariable);
+        var compression = ParseCompression(result.GetValue(_compression)!);
 
         return new ExecutorOptions
         {
@@ -138,8 +139,8 @@ public sealed class ExecutorCommand
             Annotations = ParsePairs(result.GetValue(_annotation) ?? [], "--annotation"),
             PushIgnoreImmutableTagErrors = result.GetValue(_pushIgnoreImmutableTagErrors),
             ImageFormat = ParseImageFormat(result.GetValue(_imageFormat)!),
-            PushRetry = result.GetValue(_pushRetry),
-            ImageDownloadRetry = result.GetValue(_imageDownloadRetry),
+            PushRetry = CheckRetries(result.GetValue(_pushRetry), "--push-retry"),
+            ImageDownloadRetry = CheckRetries(result.GetValue(_imageDownloadRetry), "--image-download-retry"),
             SkipPushPermissionCheck = result.GetValue(_skipPushPermissionCheck),
             RootPath = rootPath,
             KanikoDir = ResolveKanikoDir(result.GetValue(_kanikoDir), rootPath),
@@ -149,8 +150,8 @@ public sealed class ExecutorCommand
             Force = result.GetValue(_force),
             Verbosity = result.GetValue(_verbosity)!,
             SnapshotMode = ParseSnapshotMode(result.GetValue(_snapshotMode)!),
-            Compression = ParseCompression(result.GetValue(_compression)!),
-            CompressionLevel = result.GetValue(_compressionLevel),
+            Compression = compression,
+            CompressionLevel = CheckCompressionLevel(result.GetValue(_compressionLevel), compression),
             SingleSnapshot = result.GetValue(_singleSnapshot),
             Cache = result.GetValue(_cache),
             CacheRepo = result.GetValue(_cacheRepo),
@@ -205,6 +206,23 @@ public sealed class ExecutorCommand
         "zstd" => Filesystem.LayerCompression.Zstd,
         _ => throw new UsageException($"--compression: '{text}' is not one of gzip, zstd"),
     };
+
+    /// <summary>Checks the level before the build, not when the first layer is compressed; -1 is kaniko's "default".</summary>
+    internal static int? CheckCompressionLevel(int? level, Filesystem.LayerCompression compression)
+    {
+        if (level is null or -1)
+        {
+            return null;
+        }
+
+        var (name, lowest, highest) = compression == Filesystem.LayerCompression.Zstd ? ("zstd", 1, 22) : ("gzip", 0, 9);
+        return level >= lowest && level <= highest
+            ? level
+            : throw new UsageException($"--compression-level {level}: {name} takes {lowest}-{highest} (or -1 for its default)");
+    }
+
+    internal static int CheckRetries(int retries, string flag) =>
+        retries >= 0 ? retries : throw new UsageException($"{flag} {retries}: give a count of retries, 0 or more");
 
     private static string StripScheme(string context) =>
         context.StartsWith("dir://", StringComparison.Ordinal) ? context["dir://".Length..] : context;

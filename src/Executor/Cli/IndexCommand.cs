@@ -63,7 +63,7 @@ public sealed class IndexCommand
     private readonly Option<string?> _digestFile = new("--digest-file") { Description = "Write the index digest to this file." };
     private readonly Option<string?> _imageNameWithDigestFile = new("--image-name-with-digest-file") { Description = "Write NAME@DIGEST of each destination to this file." };
     private readonly Option<string?> _imageNameTagWithDigestFile = new("--image-name-tag-with-digest-file") { Description = "Write NAME:TAG@DIGEST of each destination to this file." };
-    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _pushRetry = new("--push-retry") { Description = "Retries of a failed push, with backoff (timeouts, 5xx and 429 are retried at least 3 times regardless).", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _imageDownloadRetry = new("--image-download-retry") { Description = "Retries of a failed read of a source, with backoff.", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> _pushIgnoreImmutableTagErrors = new("--push-ignore-immutable-tag-errors") { Description = "Treat a registry's refusal to overwrite an immutable tag as success." };
     private readonly Option<bool> _skipPushPermissionCheck = new("--skip-push-permission-check") { Description = "Do not check at start that the destinations accept a push." };
@@ -100,8 +100,8 @@ public sealed class IndexCommand
                     DigestFile = result.GetValue(_digestFile),
                     ImageNameWithDigestFile = result.GetValue(_imageNameWithDigestFile),
                     ImageNameTagWithDigestFile = result.GetValue(_imageNameTagWithDigestFile),
-                    PushRetry = result.GetValue(_pushRetry),
-                    ImageDownloadRetry = result.GetValue(_imageDownloadRetry),
+                    PushRetry = ExecutorCommand.CheckRetries(result.GetValue(_pushRetry), "--push-retry"),
+                    ImageDownloadRetry = ExecutorCommand.CheckRetries(result.GetValue(_imageDownloadRetry), "--image-download-retry"),
                     PushIgnoreImmutableTagErrors = result.GetValue(_pushIgnoreImmutableTagErrors),
                     SkipPushPermissionCheck = result.GetValue(_skipPushPermissionCheck),
                     Verbosity = result.GetValue(_verbosity)!,

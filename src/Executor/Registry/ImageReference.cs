@@ -138,6 +138,12 @@ public sealed partial record ImageReference(string Registry, string Repository, 
             return false;
         }
 
+        if (!HasValidPort(registry))
+        {
+            error = $"invalid image reference '{text}': the port of '{registry}' must be 1 to 65535";
+            return false;
+        }
+
         if (repository.Any(char.IsUpper))
         {
             error = $"invalid image reference '{text}': repository name '{repository}' must be lowercase";
@@ -167,9 +173,22 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     }
 
     private static string ValidateRegistry(string registry) =>
-        RegistryPattern().IsMatch(registry)
+        RegistryPattern().IsMatch(registry) && HasValidPort(registry)
             ? registry
-            : throw new FormatException($"'{registry}' is not a valid registry host[:port]");
+            : throw new FormatException($"'{registry}' is not a valid registry host[:port] (port 1 to 65535)");
+
+    /// <summary>The pattern allows five digits; a port above 65535 would only fail later, as a bare URI error.</summary>
+    private static bool HasValidPort(string registry)
+    {
+        var colon = registry.LastIndexOf(':');
+        if (colon < 0 || registry.EndsWith(']'))
+        {
+            return true;
+        }
+
+        return int.TryParse(registry.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is >= 1 and <= 65535;
+    }
 
     private static string ValidateRepository(string repository, string registry) =>
         RepositoryPattern().IsMatch(repository)

@@ -110,22 +110,30 @@ public sealed partial class RegistryClient : IDisposable
         return end < 0 ? message : message[..end];
     }
 
-    /// <summary>Reads a whole small body, refusing more than <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, string what, ImageReference reference, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a whole small body, refusing more than <paramref name="limit"/> bytes. The headers timeout has passed by
+    /// now, so a body that stops moving for the stall timeout is a transient error, not a wait without end.
+    /// </summary>
+    private async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, string what, ImageReference reference, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength is > 0 and var declared && declared > limit)
         {
             throw new RegistryException($"{what} of {reference} is {declared} bytes, more than the {limit} bytes allowed", reference.Registry, reference.Repository);
         }
 
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var guard = new StallGuard(_options.TimeProvider, _options.StallTimeout, stalled.Cancel);
+        var received = 0L;
         try
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(stalled.Token).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             var chunk = new byte[81920];
             int n;
-            while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((n = await stream.ReadAsync(chunk, stalled.Token).ConfigureAwait(false)) > 0)
             {
+                guard.Progress();
+                received += n;
                 if (buffer.Length + n > limit)
                 {
                     throw new RegistryException($"{what} of {reference} is more than the {limit} bytes allowed", reference.Registry, reference.Repository);
@@ -135,6 +143,12 @@ public sealed partial class RegistryClient : IDisposable
             }
 
             return buffer.ToArray();
+        }
+        catch (OperationCanceledException e) when (guard.Stalled && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RegistryException(
+                $"{what} of {reference}: {reference.Registry} stopped sending after {received} bytes (no data for {_options.StallTimeout.TotalSeconds:0.#} s); the registry or the network between is stuck, try again later",
+                reference.Registry, reference.Repository, isTransient: true, innerException: e);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {

@@ -11,10 +11,10 @@ internal static class RegistryErrors
 {
     private const int MaxErrorBody = 64 * 1024;
 
-    public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, RegistryRequest request, bool viaProxy, bool hasCredentials, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, RegistryRequest request, bool viaProxy, bool hasCredentials, DateTimeOffset now, TimeSpan bodyTimeout, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var (codes, details) = await ReadErrorBodyAsync(response, cancellationToken).ConfigureAwait(false);
+        var (codes, details) = await ReadErrorBodyAsync(response, bodyTimeout, cancellationToken).ConfigureAwait(false);
         var transient = status is 429 or 408 or >= 500;
         var message = new StringBuilder()
             .Append(request.Operation).Append(": ")
@@ -78,8 +78,12 @@ internal static class RegistryErrors
         _ => null,
     };
 
-    private static async Task<(IReadOnlyList<string> Codes, string Details)> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The error document, if one comes within <paramref name="timeout"/>: a stuck body must not hide the status.</summary>
+    private static async Task<(IReadOnlyList<string> Codes, string Details)> ReadErrorBodyAsync(HttpResponseMessage response, TimeSpan timeout, CancellationToken outerToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(outerToken);
+        deadline.CancelAfter(timeout);
+        var cancellationToken = deadline.Token;
         try
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -115,6 +119,10 @@ internal static class RegistryErrors
             return ([], text.All(c => !char.IsControl(c) || c is '\n' or '\r' or '\t') ? Shorten(text.ReplaceLineEndings(" ").Trim()) : "");
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return ([], "");
+        }
+        catch (OperationCanceledException) when (!outerToken.IsCancellationRequested)
         {
             return ([], "");
         }

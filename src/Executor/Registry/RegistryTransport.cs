@@ -109,7 +109,7 @@ internal sealed class RegistryTransport : IDisposable
     {
         using (response)
         {
-            return await RegistryErrors.FromResponseAsync(response, request, ViaProxy, _options.Credentials is not null, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await RegistryErrors.FromResponseAsync(response, request, ViaProxy, _options.Credentials is not null, Time.GetUtcNow(), _options.StallTimeout, cancellationToken).ConfigureAwait(false);
         }
     }
 

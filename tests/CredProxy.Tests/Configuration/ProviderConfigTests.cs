@@ -85,6 +85,21 @@ public sealed class ProviderConfigTests
         Assert.Contains("CREDPROXY_DOCKER_CONFIG: cannot read '/nope.json'", missing, StringComparer.Ordinal);
     }
 
+    [Theory]
+    [InlineData("null", "is not a docker config.json")]
+    [InlineData("[1, 2]", "is not a docker config.json")]
+    [InlineData("\"auths\"", "is not a docker config.json")]
+    [InlineData("""{"auths": []}""", "auths is a JSON array, expected an object")]
+    [InlineData("""{"credHelpers": "gcloud"}""", "credHelpers is a JSON string, expected an object")]
+    public void A_docker_config_of_the_wrong_shape_is_a_named_error_not_a_crash(string json, string expected)
+    {
+        var errors = Assert.Throws<ConfigurationException>(() => Load(
+            new() { ["CREDPROXY_DOCKER_CONFIG"] = "/cfg/config.json", ["CREDPROXY_REGISTRY_1_HOST"] = "reg.example" },
+            new() { ["/cfg/config.json"] = json })).Errors;
+
+        Assert.Contains(errors, e => e.StartsWith("CREDPROXY_DOCKER_CONFIG: '/cfg/config.json'", StringComparison.Ordinal) && e.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void GitHub_actions_variables_configure_ghcr_with_push_limited_to_the_repository()
     {

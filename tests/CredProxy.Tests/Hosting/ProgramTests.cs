@@ -77,6 +77,47 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task A_port_in_use_exits_2_naming_the_address_without_a_stack_trace()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var info = StartInfo("--listen", $"127.0.0.1:{port}");
+        info.Environment["CREDPROXY_REGISTRY_1_HOST"] = "127.0.0.1:1";
+        info.Environment["CREDPROXY_REGISTRY_1_INSECURE"] = "true";
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync(_cts.Token);
+        await process.WaitForExitAsync(_cts.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains($"credproxy: Failed to bind to address http://127.0.0.1:{port}: address already in use.", stderr, StringComparison.Ordinal);
+        Assert.Contains("--listen", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_config_file_names_the_file_and_the_position()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"credproxy-bad-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\"CredProxy\": {\"Listen\": ", _cts.Token);
+        try
+        {
+            using var process = Process.Start(StartInfo("--config", file))!;
+            var stderr = await process.StandardError.ReadToEndAsync(_cts.Token);
+            await process.WaitForExitAsync(_cts.Token);
+
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains(file, stderr, StringComparison.Ordinal);
+            Assert.Contains("LineNumber", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Json_logs_are_one_object_per_line_on_stderr()
     {
         var info = StartInfo("--listen", "127.0.0.1:0", "--log-format", "json");

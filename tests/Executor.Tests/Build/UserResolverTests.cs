@@ -45,4 +45,14 @@ public sealed class UserResolverTests
         Assert.Contains("ghost", error.Message, StringComparison.Ordinal);
         Assert.Contains("numeric uid", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("99999999999", "uid 99999999999 is out of range")]
+    [InlineData("1:99999999999", "gid 99999999999 is out of range")]
+    public void A_numeric_id_too_big_is_called_out_of_range_not_unknown(string spec, string expected)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => _resolver.Resolve(spec, withSupplementaryGroups: false));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
 }

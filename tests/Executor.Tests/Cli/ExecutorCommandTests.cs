@@ -119,11 +119,25 @@ public sealed class ExecutorCommandTests
     [InlineData("--image-format", "tarball", "--image-format")]
     [InlineData("--label", "novalue", "--label")]
     [InlineData("--build-arg", "=x", "--build-arg")]
+    [InlineData("--compression-level", "99", "--compression-level 99: gzip takes 0-9")]
+    [InlineData("--push-retry", "-3", "--push-retry")]
+    [InlineData("--image-download-retry", "-1", "--image-download-retry")]
     public void Usage_mistakes_name_the_flag(string flag, string value, string expected)
     {
         var command = new ExecutorCommand().Build((read, _) => Task.FromResult(read() is null ? 1 : 0));
         var error = Assert.Throws<UsageException>(() => command.Parse([flag, value]).Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compression_level_is_checked_against_the_chosen_codec()
+    {
+        Assert.Null(Parse("--compression-level", "-1").CompressionLevel);
+        Assert.Equal(22, Parse("--compression", "zstd", "--compression-level", "22").CompressionLevel);
+        var command = new ExecutorCommand().Build((read, _) => Task.FromResult(read() is null ? 1 : 0));
+        var error = Assert.Throws<UsageException>(() => command.Parse(["--compression", "zstd", "--compression-level", "23"])
+            .Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Contains("zstd takes 1-22", error.Message, StringComparison.Ordinal);
     }
 }

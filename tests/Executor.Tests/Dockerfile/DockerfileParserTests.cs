@@ -63,6 +63,16 @@ public sealed class DockerfileParserTests
     }
 
     [Fact]
+    public void A_nul_byte_in_an_instruction_is_an_error_at_its_line()
+    {
+        var error = Assert.Throws<DockerfileException>(() => Parse("FROM a\nCOPY a /\0b\n"));
+
+        Assert.StartsWith("Dockerfile:2: NUL character", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--dockerfile", error.Message, StringComparison.Ordinal);
+        Assert.Single(Parse("FROM a\n# a comment with \0\n").Nodes);
+    }
+
+    [Fact]
     public void Flags_stop_at_the_first_non_flag_word()
     {
         var node = Assert.Single(Parse("COPY --from=build --chmod=755 --link a --notaflag b\n").Nodes);

@@ -47,6 +47,8 @@ public class ImageReferenceTests
     [InlineData("bad host:5000/app", "white space")]
     [InlineData("reg.io:port/app", "registry")]
     [InlineData("reg.io/", "repository")]
+    [InlineData("reg.io:99999/app", "port")]
+    [InlineData("reg.io:0/app", "port")]
     public void Rejects_invalid_references_precisely(string text, string mentions)
     {
         var e = Assert.Throws<FormatException>(() => ImageReference.Parse(text));

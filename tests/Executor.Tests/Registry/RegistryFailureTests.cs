@@ -131,6 +131,42 @@ public sealed class RegistryFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_manifest_body_that_stalls_is_a_transient_error_not_a_hang()
+    {
+        var stub = new StubHandler((_, _) =>
+        {
+            var content = new StreamContent(new HangingStream(Encoding.ASCII.GetBytes("{\"schemaVersion\":2,")));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(MediaTypes.OciManifest);
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+        });
+        var options = Options(retries: 1) with { StallTimeout = TimeSpan.FromMilliseconds(200) };
+        using var client = new RegistryClient(options, null, stub);
+
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(_reference, _timeout.Token));
+
+        Assert.True(e.IsTransient);
+        Assert.Contains("reg.example.com/team/app:1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("stopped sending after 19 bytes", e.Message, StringComparison.Ordinal);
+        Assert.Contains("gave up after 2 attempts", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_error_answer_whose_body_stalls_still_reports_its_status()
+    {
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.InternalServerError)
+        {
+            Content = new StreamContent(new HangingStream(Encoding.ASCII.GetBytes("{\"errors\":"))),
+        });
+        var options = Options(retries: 0) with { StallTimeout = TimeSpan.FromMilliseconds(200) };
+        using var client = new RegistryClient(options, null, stub);
+
+        var e = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(_reference, _timeout.Token));
+
+        Assert.Equal(500, e.StatusCode);
+        Assert.Contains("internal error", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stalled_download_is_resumed()
     {
         var content = Encoding.ASCII.GetBytes(new string('x', 10_000));

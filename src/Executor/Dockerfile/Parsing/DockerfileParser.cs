@@ -176,7 +176,23 @@ public static class DockerfileParser
         }
 
         // A line that starts with # is a comment (continuation lines: only without indent).
-        return token.StartsWith('#') ? [] : token;
+        if (token.StartsWith('#'))
+        {
+            return [];
+        }
+
+        // A NUL would reach paths and commands and fail there without a line; it means a binary file.
+        var nul = token.IndexOf('\0');
+        if (nul >= 0)
+        {
+            throw new DockerfileException(
+                "NUL character in an instruction line",
+                new SourceLocation(file, lineNumber, lineNumber),
+                hint: "a Dockerfile is text: check that --dockerfile names the Dockerfile, and remove the NUL byte",
+                column: nul + 1);
+        }
+
+        return token;
     }
 
     /// <summary>

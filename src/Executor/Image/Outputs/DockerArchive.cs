@@ -68,6 +68,19 @@ public static class DockerArchive
         }
     }
 
+    /// <summary>A file that is no tar at all fails inside TarReader with a message that names neither file nor format.</summary>
+    private static async Task<TarEntry?> NextEntryAsync(TarReader reader, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or FormatException)
+        {
+            throw new InvalidDataException($"{path} is not a docker-save tarball (as --tar-path writes it) or is cut short: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Reads a docker-save tarball: its files are unpacked into <paramref name="workDirectory"/> (layers stay as
     /// stored, compressed or not) and described by a new manifest: Docker schema 2 when all layers are gzip, else OCI.
@@ -83,7 +96,7 @@ public static class DockerArchive
             await using (reader.ConfigureAwait(false))
             {
                 var index = 0;
-                while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } tarEntry)
+                while (await NextEntryAsync(reader, path, cancellationToken).ConfigureAwait(false) is { } tarEntry)
                 {
                     if (tarEntry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || tarEntry.DataStream is null)
                     {
