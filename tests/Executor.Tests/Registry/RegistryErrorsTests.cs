@@ -15,7 +15,7 @@ public sealed class RegistryErrorsTests
     private static async Task<string> MessageAsync(HttpStatusCode status, string body, bool viaProxy)
     {
         using var response = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        var error = await RegistryErrors.FromResponseAsync(response, _request, viaProxy, hasCredentials: false, DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var error = await RegistryErrors.FromResponseAsync(response, _request, viaProxy, hasCredentials: false, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(10), CancellationToken.None);
         return error.Message;
     }
 
