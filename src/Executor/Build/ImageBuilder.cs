@@ -280,6 +280,14 @@ public sealed class ImageBuilder(ExecutorOptions options, ILogger logger)
     private async Task<string> ReadDockerfileAsync(CancellationToken cancellationToken)
     {
         const int limit = 64 << 20;
+
+        // Opening a fifo blocks until a writer comes, where no signal can end the wait: refuse it first.
+        var target = File.ResolveLinkTarget(options.DockerfilePath, returnFinalTarget: true)?.FullName ?? options.DockerfilePath;
+        if (Filesystem.Native.Posix.TryLStat(target, out var status) && status.Type is Filesystem.Native.FileStatus.TypeFifo or Filesystem.Native.FileStatus.TypeSocket)
+        {
+            throw new UsageException($"--dockerfile {options.DockerfilePath} is a {(status.Type == Filesystem.Native.FileStatus.TypeFifo ? "fifo" : "socket")}, not a file: give the path of the Dockerfile itself");
+        }
+
         using var reader = new StreamReader(options.DockerfilePath, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         var text = new System.Text.StringBuilder();
         var buffer = new char[1 << 16];

@@ -38,6 +38,22 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_fifo_given_as_dockerfile_is_refused_instead_of_waiting_for_a_writer()
+    {
+        using var work = TempDirectory.Create("bad-dockerfile");
+        var context = work.CreateSubdirectory("context");
+        var pipe = Path.Combine(context, "Dockerfile");
+        await ProcessRunner.RunAsync("mkfifo", [pipe], ProcessOptions.Default, _none);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var build = await Programs.RunExecutorAsync(
+            ["--context", context, "--no-push", "--root", work.Combine("root"), "--kaniko-dir", work.Combine("kaniko")], timeout.Token);
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("is a fifo, not a file", build.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Errors_name_the_line_and_never_echo_a_proxy_password()
     {
         using var work = TempDirectory.Create("bad-lines");
