@@ -49,22 +49,12 @@ internal sealed record CreationDefaults(uint Uid, uint Gid, uint? Umask)
 
     private static uint? ParseOctal(ReadOnlySpan<char> digits)
     {
-        if (digits.IsEmpty || digits.Length > 4)
+        if (digits.IsEmpty || digits.Length > 4 || digits.ContainsAnyExcept("01234567"))
         {
             return null;
         }
 
-        uint value = 0;
-        foreach (var digit in digits)
-        {
-            if (digit is < '0' or > '7')
-            {
-                return null;
-            }
-
-            value = (value * 8) + (uint)(digit - '0');
-        }
-
+        var value = Convert.ToUInt32(digits.ToString(), 8);
         return value > 0x1FF ? null : value;
     }
 }
