@@ -27,7 +27,7 @@ public sealed class RegistryEndpoint(
     public async Task HandleAsync(HttpContext context, UpstreamOptions? boundUpstream)
     {
         var started = Stopwatch.GetTimestamp();
-        var received = new CountingStream(context.Request.Body);
+        var received = new CountingStream(new CoalescingBodyStream(context.Request.BodyReader));
         var sent = new CountingStream(context.Response.Body);
         context.Request.Body = received;
         context.Response.Body = sent;
