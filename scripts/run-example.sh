@@ -82,12 +82,15 @@ echo "Built and pushed $image@$(cat "$work/digest") through the credential proxy
 if $keep; then
   cat <<KEPT
 
-Kept running (--keep):
-  registry  $REGISTRY (htpasswd; the proxy's settings, password included: $work/proxy.env)
+Kept running (--keep); commands below are for the repository root ($repo):
+  registry  $REGISTRY (htpasswd; user and password are CI_REGISTRY_USER and CI_REGISTRY_PASSWORD in $work/proxy.env)
   proxy     $proxy (pid $proxy_pid); its push capability is spent: a build through it can pull, not push.
-A fresh proxy for another build (it prints its address):
-  env \$(cat $work/proxy.env) artifacts/credproxy/credproxy --listen 127.0.0.1:0 &
-Stop both:
-  kill $proxy_pid; scripts/testbed/stop-registry.sh --dir $work/registry
+Another build: start a fresh proxy (it prints "credproxy listening on URL"), then give the executor that URL:
+  env \$(cat $work/proxy.env) artifacts/credproxy/credproxy --listen 127.0.0.1:0 > $work/proxy2.log 2>&1 &
+  sleep 1; grep 'listening on' $work/proxy2.log
+  artifacts/executor/executor --context DIR --destination $REGISTRY/NAME:TAG --registry-proxy URL \\
+    --build-arg BASE=$REGISTRY/library/busybox:latest --root \$(mktemp -d) --kaniko-dir \$(mktemp -d)
+Read it back: skopeo inspect --tls-verify=false --creds USER:PASSWORD docker://$REGISTRY/NAME:TAG
+Stop: kill $proxy_pid (and each fresh proxy: kill %1 or its pid); scripts/testbed/stop-registry.sh --dir $work/registry
 KEPT
 fi

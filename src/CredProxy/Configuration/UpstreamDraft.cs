@@ -373,7 +373,7 @@ internal sealed record UpstreamDraft
         if (hasUser != hasPassword)
         {
             errors.Add(hasUser
-                ? $"{SettingName("Password")}: missing while {SettingName("Username")} is set"
+                ? $"{SettingName("Password")}: missing while {SettingName("Username")} is set" + (Source == EnvironmentUpstreams.GitLabSource ? " (or unset both: CI_JOB_TOKEN is then used as gitlab-ci-token)" : string.Empty)
                 : $"{SettingName("Username")}: missing while a password is set");
             return null;
         }

@@ -4,8 +4,8 @@ using System.IO.Pipelines;
 namespace Kaniko.CredProxy.Routing;
 
 /// <summary>
-/// A request body read in pieces of up to <see cref="PieceSize"/> bytes: waits until that much has arrived (or the
-/// body ends) before handing it on. Kestrel receives in 4 KiB blocks and a read otherwise returns whatever came
+/// A request body read in pieces of at least <see cref="PieceSize"/> bytes (up to the reader's buffer): a read waits
+/// until that much has arrived, or the body has ended, before handing it on. Kestrel receives in 4 KiB blocks and a read otherwise returns whatever came
 /// last, so each blob upload would go upstream as hundreds of thousands of small writes, each a send and a wake-up.
 /// </summary>
 internal sealed class CoalescingBodyStream(PipeReader reader) : Stream
