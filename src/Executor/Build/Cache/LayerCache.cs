@@ -161,36 +161,23 @@ public sealed class LayerCache : IAsyncDisposable
         return new CachedLayer(new ImageLayer(layers[0], diffIds[0], path));
     }
 
-    /// <summary>Downloads a layer blob next to the build's own layers; only a complete, verified blob gets its name.</summary>
+    /// <summary>Downloads a layer blob next to the build's own layers, as base layers are: verified, then named.</summary>
     private async Task<string> DownloadAsync(ImageReference repository, Descriptor layer, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_layersDirectory);
         var path = Path.Combine(_layersDirectory, $"cache-{layer.Digest.Encoded}");
         if (File.Exists(path))
         {
             return path;
         }
 
-        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        try
+        var download = new BlobDownload(_client, repository, layer, path);
+        await using (download.ConfigureAwait(false))
         {
-            var source = await _client.OpenBlobAsync(repository, layer, cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
-            {
-                var target = File.Create(temporary);
-                await using (target.ConfigureAwait(false))
-                {
-                    await source.CopyToAsync(target, 1 << 20, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await download.StartAsync(cancellationToken).ConfigureAwait(false);
+            await download.Completion.ConfigureAwait(false);
+        }
 
-            File.Move(temporary, path, overwrite: true);
-            return path;
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        return path;
     }
 
     private async Task PushEntryAsync(ImageReference reference, ImageLayer? layer, HistoryEntry history, CancellationToken cancellationToken)
