@@ -136,42 +136,11 @@ internal static class EnvironmentUpstreams
         foreach (var (index, group) in groups)
         {
             var prefix = $"{Prefix}{index.ToString(CultureInfo.InvariantCulture)}_";
-            var host = group.GetValueOrDefault("Host");
-            drafts.Add(new UpstreamDraft
-            {
-                SettingName = field => prefix + _fields.First(f => f.Value == field).Key,
-                Source = prefix + "*",
-                Host = host,
-                Endpoint = group.GetValueOrDefault("Endpoint"),
-                Insecure = group.GetValueOrDefault("Insecure"),
-                SkipTlsVerify = group.GetValueOrDefault("SkipTlsVerify"),
-                Username = group.GetValueOrDefault("Username"),
-                Password = group.GetValueOrDefault("Password"),
-                PasswordFile = group.GetValueOrDefault("PasswordFile"),
-                RealmHosts = SettingValues.SplitList(group.GetValueOrDefault("RealmHosts")),
-                Pull = group.TryGetValue("Pull", out var pull) ? SettingValues.SplitList(pull) : null,
-                Push = group.TryGetValue("Push", out var push) ? SettingValues.SplitList(push) : null,
-                Listen = group.GetValueOrDefault("Listen"),
-                GoogleCredentialsFile = group.GetValueOrDefault("GoogleCredentialsFile"),
-                AzureTenantId = group.GetValueOrDefault("AzureTenantId"),
-                AzureClientId = group.GetValueOrDefault("AzureClientId"),
-                AzureClientSecret = group.GetValueOrDefault("AzureClientSecret"),
-                AzureFederatedTokenFile = group.GetValueOrDefault("AzureFederatedTokenFile"),
-                AzureClientCertificateFile = group.GetValueOrDefault("AzureClientCertificateFile"),
-                AzureClientCertificatePassword = group.GetValueOrDefault("AzureClientCertificatePassword"),
-                AzureAuthorityHost = group.GetValueOrDefault("AzureAuthorityHost"),
-                AzureManagedIdentity = group.GetValueOrDefault("AzureManagedIdentity"),
-                GoogleMetadata = group.GetValueOrDefault("GoogleMetadata"),
-                AwsAccessKeyId = group.GetValueOrDefault("AwsAccessKeyId"),
-                AwsSecretAccessKey = group.GetValueOrDefault("AwsSecretAccessKey"),
-                AwsSessionToken = group.GetValueOrDefault("AwsSessionToken"),
-                AwsRegion = group.GetValueOrDefault("AwsRegion"),
-                EcrApiEndpoint = group.GetValueOrDefault("EcrApiEndpoint"),
-                AwsRoleArn = group.GetValueOrDefault("AwsRoleArn"),
-                AwsWebIdentityTokenFile = group.GetValueOrDefault("AwsWebIdentityTokenFile"),
-                AwsRoleSessionName = group.GetValueOrDefault("AwsRoleSessionName"),
-                StsEndpoint = group.GetValueOrDefault("StsEndpoint"),
-            });
+            drafts.Add(UpstreamDraft.FromFields(
+                prefix + "*",
+                field => prefix + _fields.First(f => f.Value == field).Key,
+                group.GetValueOrDefault,
+                field => group.TryGetValue(field, out var value) ? SettingValues.SplitList(value) : null));
         }
 
         return drafts;

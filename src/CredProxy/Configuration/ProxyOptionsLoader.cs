@@ -164,41 +164,7 @@ public static class ProxyOptionsLoader
         foreach (var child in section.GetSection("Upstreams").GetChildren())
         {
             var prefix = child.Path;
-            yield return new UpstreamDraft
-            {
-                SettingName = field => $"{prefix}:{field}",
-                Source = prefix,
-                Host = child["Host"],
-                Endpoint = child["Endpoint"],
-                Insecure = child["Insecure"],
-                SkipTlsVerify = child["SkipTlsVerify"],
-                Username = child["Username"],
-                Password = child["Password"],
-                PasswordFile = child["PasswordFile"],
-                RealmHosts = ReadList(child.GetSection("RealmHosts")) ?? [],
-                Pull = ReadList(child.GetSection("Pull")),
-                Push = ReadList(child.GetSection("Push")),
-                Listen = child["Listen"],
-                GoogleCredentialsFile = child["GoogleCredentialsFile"],
-                AzureTenantId = child["AzureTenantId"],
-                AzureClientId = child["AzureClientId"],
-                AzureClientSecret = child["AzureClientSecret"],
-                AzureFederatedTokenFile = child["AzureFederatedTokenFile"],
-                AzureClientCertificateFile = child["AzureClientCertificateFile"],
-                AzureClientCertificatePassword = child["AzureClientCertificatePassword"],
-                AzureAuthorityHost = child["AzureAuthorityHost"],
-                AzureManagedIdentity = child["AzureManagedIdentity"],
-                GoogleMetadata = child["GoogleMetadata"],
-                AwsAccessKeyId = child["AwsAccessKeyId"],
-                AwsSecretAccessKey = child["AwsSecretAccessKey"],
-                AwsSessionToken = child["AwsSessionToken"],
-                AwsRegion = child["AwsRegion"],
-                EcrApiEndpoint = child["EcrApiEndpoint"],
-                AwsRoleArn = child["AwsRoleArn"],
-                AwsWebIdentityTokenFile = child["AwsWebIdentityTokenFile"],
-                AwsRoleSessionName = child["AwsRoleSessionName"],
-                StsEndpoint = child["StsEndpoint"],
-            };
+            yield return UpstreamDraft.FromFields(prefix, field => $"{prefix}:{field}", field => child[field], field => ReadList(child.GetSection(field)));
         }
     }
 

@@ -55,6 +55,47 @@ internal sealed record UpstreamDraft
     /// <summary>Only supplies credentials for a registry configured elsewhere, or adds it when it is not.</summary>
     public bool IsFallback { get; init; }
 
+    /// <summary>
+    /// A draft from fields named as these properties are, for the sources that can set every field: the config
+    /// file's <c>Upstreams</c> entries and <c>CREDPROXY_REGISTRY_&lt;N&gt;_*</c>. <paramref name="list"/> reads
+    /// RealmHosts, Pull and Push (null when not given).
+    /// </summary>
+    public static UpstreamDraft FromFields(string source, Func<string, string> settingName, Func<string, string?> text, Func<string, IReadOnlyList<string>?> list) => new()
+    {
+        SettingName = settingName,
+        Source = source,
+        Host = text("Host"),
+        Endpoint = text("Endpoint"),
+        Insecure = text("Insecure"),
+        SkipTlsVerify = text("SkipTlsVerify"),
+        Username = text("Username"),
+        Password = text("Password"),
+        PasswordFile = text("PasswordFile"),
+        Listen = text("Listen"),
+        GoogleCredentialsFile = text("GoogleCredentialsFile"),
+        AzureTenantId = text("AzureTenantId"),
+        AzureClientId = text("AzureClientId"),
+        AzureClientSecret = text("AzureClientSecret"),
+        AzureFederatedTokenFile = text("AzureFederatedTokenFile"),
+        AzureClientCertificateFile = text("AzureClientCertificateFile"),
+        AzureClientCertificatePassword = text("AzureClientCertificatePassword"),
+        AzureAuthorityHost = text("AzureAuthorityHost"),
+        AzureManagedIdentity = text("AzureManagedIdentity"),
+        GoogleMetadata = text("GoogleMetadata"),
+        AwsAccessKeyId = text("AwsAccessKeyId"),
+        AwsSecretAccessKey = text("AwsSecretAccessKey"),
+        AwsSessionToken = text("AwsSessionToken"),
+        AwsRegion = text("AwsRegion"),
+        EcrApiEndpoint = text("EcrApiEndpoint"),
+        AwsRoleArn = text("AwsRoleArn"),
+        AwsWebIdentityTokenFile = text("AwsWebIdentityTokenFile"),
+        AwsRoleSessionName = text("AwsRoleSessionName"),
+        StsEndpoint = text("StsEndpoint"),
+        RealmHosts = list("RealmHosts") ?? [],
+        Pull = list("Pull"),
+        Push = list("Push"),
+    };
+
     public UpstreamOptions? Validate(List<string> errors, Func<string, string?> readFile, Func<string, string?> findHelper)
     {
         var start = errors.Count;
